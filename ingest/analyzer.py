@@ -1,0 +1,112 @@
+"""Indonesian text analyzer shared by passages (at ingest) and queries (at search time).
+
+``analyze(text)`` turns text into index terms:
+
+1. Unicode normalisation: NFKC, accents folded (``François`` → ``francois``), apostrophes inside words
+   dropped (``Jum'at`` → ``jumat``).
+2. Tokenisation: runs of letters/digits, joined by hyphens (``anak-anak``, ``covid-19``) and, between
+   digits, by ``. , / :`` so number-like tokens stay whole (``2,5``, ``1.000.000``, ``6/8/2025``,
+   ``10:30``). A currency prefix is split off (``Rp10.000`` → ``rp``, ``10.000``).
+3. Per token: an all-caps token of 2–6 characters is an acronym (``IGA``, ``APBD``) and is only
+   lowercased; numbers are kept as they are; stopwords (``data/stopwords_id.txt``) are dropped;
+   other words are stemmed with Sastrawi (``pelayanan`` → ``layan``). Hyphenated words that are
+   reduplications stem to their root (``anak-anak`` → ``anak``); other compounds are split into their
+   parts (``covid-19`` → ``covid``, ``19``).
+4. Both forms are kept for a word whose stem differs from it (``pelayanan`` → ``layan``, ``pelayanan``):
+   the stem matches other inflections, the surface form rewards exact matches and softens Sastrawi's
+   over-stemming (``pemilu`` → ``milu``).
+
+Everything is deterministic and cached per distinct token, so re-analysing a known vocabulary is fast.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+STOPWORDS_PATH = Path(__file__).parent / "data" / "stopwords_id.txt"
+
+_WORD = r"[^\W_]+"
+_TOKEN = re.compile(rf"{_WORD}(?:(?:-|(?<=\d)[.,/:](?=\d)){_WORD})*")
+_APOSTROPHE = re.compile(r"(?<=[^\W\d_])['’ʼ`](?=[^\W\d_])")
+_LATIN_ACCENT = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f]+")
+_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
+_CURRENCY = re.compile(r"^(rp|idr|usd)(?=\d)")
+_NUMBER = re.compile(r"^\d+(?:[.,/:]\d+)*$")
+_STEMMABLE = re.compile(r"^[a-z]+(?:-[a-z]+)*$")
+_ACRONYM_MAX = 6
+
+
+def load_stopwords(path: Path = STOPWORDS_PATH) -> frozenset[str]:
+    """Read a stopword file: one word per line, ``#`` comments and blank lines ignored."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(line for line in lines if line)
+
+
+STOPWORDS = load_stopwords()
+
+
+def normalize(text: str) -> str:
+    """NFKC with accents folded and in-word apostrophes removed; case is kept (acronyms need it)."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).translate(_HYPHENS))
+    text = unicodedata.normalize("NFC", _LATIN_ACCENT.sub("", text))
+    return _APOSTROPHE.sub("", text)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split normalised text into raw tokens (case kept), numbers and hyphenated words intact."""
+    return _TOKEN.findall(text)
+
+
+@lru_cache(maxsize=None)
+def _stemmer():
+    # The bare Stemmer (not the factory's CachedStemmer): caching is done by ``stem`` below.
+    return StemmerFactory().create_stemmer().delegatedStemmer
+
+
+@lru_cache(maxsize=1 << 20)
+def stem(word: str) -> str:
+    """Sastrawi stem of a lowercase ASCII word (reduplications → root); other words unchanged."""
+    if not _STEMMABLE.match(word):
+        return word
+    return _stemmer().stem_word(word)
+
+
+def is_acronym(token: str) -> bool:
+    """An all-caps token of 2–6 characters with at least one letter: ``ASN``, ``APBD``, ``G20``."""
+    return 2 <= len(token) <= _ACRONYM_MAX and token.isupper() and "-" not in token
+
+
+@lru_cache(maxsize=1 << 20)
+def analyze_token(token: str) -> tuple[str, ...]:
+    """Index terms for one raw token from ``tokenize`` (cached: the vocabulary repeats a lot)."""
+    if is_acronym(token):
+        return (token.lower(),)
+    word = _CURRENCY.sub(r"\1 ", token.lower())
+    if " " in word:
+        return tuple(t for part in word.split(" ") for t in analyze_token(part))
+    if _NUMBER.match(word):
+        return (word,)
+    if word in STOPWORDS:
+        return ()
+    root = stem(word)
+    if "-" in root:  # not a reduplication: index the parts
+        return tuple(t for part in root.split("-") if part for t in analyze_token(part))
+    if root in STOPWORDS or not root:
+        return ()
+    return (root,) if root == word else (root, word)
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of ``text``: normalised, tokenised, stopwords removed, stemmed (see module doc)."""
+    return [term for token in tokenize(normalize(text)) for term in analyze_token(token)]
+
+
+def analyze_many(texts: Iterable[str]) -> list[list[str]]:
+    """``analyze`` over many texts."""
+    return [analyze(text) for text in texts]

@@ -1,0 +1,72 @@
+"""Excerpt highlighting: query words in ``<mark>``, and the sentence that best answers the question."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection
+from html import escape
+
+from ingest.analyzer import analyze
+from ingest.split import split_sentences
+
+WORD = re.compile(r"\w+(?:[-/.,]\w+)*", re.UNICODE)
+NUMBER = re.compile(r"\d")
+# Question words and what kind of token answers them.
+ASKS_NUMBER = {"berapa", "berapakah", "jumlah", "how many", "how much"}
+ASKS_WHEN = {"kapan", "kapankah", "tahun berapa", "tanggal berapa", "when"}
+
+
+def query_terms(query: str) -> set[str]:
+    """The analysed terms of a query (what passage words are matched against)."""
+    return set(analyze(query))
+
+
+def mark_html(text: str, terms: Collection[str], *, answer: str | None = None) -> str:
+    """``text`` HTML-escaped, words whose analysed form meets ``terms`` in ``<mark>``,
+    and the ``answer`` sentence (if found in the text) wrapped in ``<mark class="answer">``."""
+    if answer and answer in text:
+        start = text.index(answer)
+        end = start + len(answer)
+        return (_mark_words(text[:start], terms) + '<mark class="answer">' + _mark_words(answer, terms)
+                + "</mark>" + _mark_words(text[end:], terms))
+    return _mark_words(text, terms)
+
+
+def _mark_words(text: str, terms: Collection[str]) -> str:
+    out: list[str] = []
+    last = 0
+    for m in WORD.finditer(text):
+        if terms and set(analyze(m.group())) & set(terms):
+            out.append(escape(text[last:m.start()]))
+            out.append(f"<mark>{escape(m.group())}</mark>")
+            last = m.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def answer_sentence(passage: str, query: str, *, idf: dict[str, float] | None = None) -> str | None:
+    """The sentence of ``passage`` that best answers ``query``, or None when no sentence shares a term.
+
+    Score: idf-weighted overlap of query terms, plus a bonus when the question asks for a number or a
+    time and the sentence holds a number the question does not mention.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return None
+    lowered = query.lower()
+    wants_number = any(w in lowered for w in ASKS_NUMBER | ASKS_WHEN)
+    query_numbers = set(re.findall(r"\d+(?:[.,]\d+)*", query))
+    best, best_score = None, 0.0
+    for sentence in split_sentences(passage):
+        words = set(analyze(sentence))
+        overlap = sum((idf or {}).get(t, 1.0) for t in terms & words)
+        if overlap == 0:
+            continue
+        score = overlap
+        if wants_number and set(re.findall(r"\d+(?:[.,]\d+)*", sentence)) - query_numbers:
+            score += 1.5
+        score /= math.log(3 + len(words))  # prefer the focused sentence over a long one
+        if score > best_score:
+            best, best_score = sentence, score
+    return best
