@@ -1,0 +1,115 @@
+"""The ``telusur`` command: ingest, search, serve, eval, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from ingest.settings import setting
+
+EXIT_SKIPPED = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="telusur", description="Search Indonesian news and innovation documents.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="Read articles (HTML, text, JSONL, CSV) into the index.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (searched recursively)")
+    _index_args(p)
+    p.add_argument("--prune", action="store_true", help="remove articles whose source file is gone")
+    p.add_argument("--model", help=f"embedding model (default {setting('model')!r}; env TELUSUR_MODEL)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("search", help="Print ranked excerpts answering QUERY.")
+    p.add_argument("query", metavar="QUERY")
+    _index_args(p)
+    p.add_argument("-k", type=int, default=10, help="number of excerpts (default 10)")
+    p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default=None, help="ranking (default hybrid)")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of text")
+
+    p = sub.add_parser("serve", help="Serve the search page and JSON API on a production WSGI server.")
+    _index_args(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=4, help="server threads (default 4)")
+
+    return parser
+
+
+def _index_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", metavar="DIR", default=None,
+                   help="index directory (default $TELUSUR_INDEX or index/)")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.embed import Embedder
+    from ingest.pipeline import ingest_paths
+    from ingest.store import Index
+
+    index = Index(args.index)
+    model = setting("model", args.model or index.get_meta("model"))
+    embedder = Embedder(model, precision=setting("precision"), threads=_int_setting("threads"))
+    started = time.perf_counter()
+    try:
+        report = ingest_paths(args.paths, index, embedder, prune=args.prune, show_progress=not args.quiet)
+    except KeyboardInterrupt:
+        print("interrupted: everything committed so far is kept; run the same command again to finish",
+              file=sys.stderr)
+        return 130
+    seconds = time.perf_counter() - started
+    print(f"{report.summary()} in {seconds:.1f} s", file=sys.stderr)
+    if report.skipped:
+        print(f"{len(report.skipped)} input(s) skipped (listed above); exit status {EXIT_SKIPPED}", file=sys.stderr)
+        return EXIT_SKIPPED
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from search_app.search import open_searcher
+
+    searcher = open_searcher(args.index)
+    response = searcher.search(args.query, k=args.k, mode=args.mode or setting("mode"))
+    if args.json:
+        print(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    if not response.results:
+        print("Tidak ada hasil.")
+    for r in response.results:
+        meta = " · ".join(x for x in (r.source, (r.date or "")[:10], r.category) if x)
+        print(f"{r.rank:>2}. [{r.score:.3f}] {r.title}\n    {meta}\n    {r.url}")
+        print(f"    {r.passage}\n")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from search_app.app import create_app
+
+    app = create_app({"INDEX": args.index, "DEFAULT_MODE": setting("mode")})
+    print(f"Telusur: http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="telusur")
+    return 0
+
+
+def _int_setting(name: str) -> int | None:
+    value = setting(name)
+    return int(value) if value else None
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "serve": cmd_serve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
