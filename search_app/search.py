@@ -140,7 +140,8 @@ class Searcher:
 
     # -- the whole answer ---------------------------------------------------------------------------
     def search(self, query: str, *, k: int = 10, page: int = 1, mode: str = "hybrid",
-               filters: Filters | None = None, per_article: int = PER_ARTICLE) -> SearchResponse:
+               filters: Filters | None = None, per_article: int = PER_ARTICLE, highlight: bool = True
+               ) -> SearchResponse:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         parsed = parse_query(query)
@@ -154,17 +155,18 @@ class Searcher:
         shown, extra = diversify(kept, [rows[pid]["article_id"] for pid, _ in kept], per_article)
         page_ids = shown[(page - 1) * k: page * k]
         terms = query_terms(parsed.text + " " + " ".join(parsed.phrases))
-        results = [self._result((page - 1) * k + n + 1, pid, score, rows[pid], parsed, terms, extra)
+        results = [self._result((page - 1) * k + n + 1, pid, score, rows[pid], parsed, terms, extra, highlight)
                    for n, (pid, score) in enumerate(page_ids)]
         return SearchResponse(query=query, mode=mode, k=k, page=page, total=len(shown), results=results)
 
     def _result(self, rank: int, pid: str, score: float, row, parsed: ParsedQuery, terms: set[str],
-                extra: dict[str, int]) -> Result:
-        answer = answer_sentence(row["text"], parsed.text)
+                extra: dict[str, int], highlight: bool = True) -> Result:
+        answer = answer_sentence(row["text"], parsed.text) if highlight else None
         return Result(rank=rank, score=round(float(score), 6), article_id=row["article_id"], passage_id=pid,
                       title=row["title"], date=row["date"], source=row["source"], url=row["url"],
                       category=row["category"], passage=row["text"],
-                      passage_html=mark_html(row["text"], terms, answer=answer), answer=answer,
+                      passage_html=mark_html(row["text"], terms, answer=answer) if highlight else "",
+                      answer=answer,
                       position=row["position"], more_from_article=extra.get(row["article_id"], 0))
 
 

@@ -1,0 +1,87 @@
+"""The evaluation harness: index a corpus with the product's own ingest, run queries, score against qrels.
+
+Runnable on its own: ``python -m search_app.evaluate --corpus C --queries Q --qrels R`` (= ``telusur eval``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from ingest.embed import Embedder
+from ingest.pipeline import ingest_paths
+from ingest.settings import setting
+from ingest.store import Index
+from search_app.metrics import evaluate_run, percentile
+from search_app.search import Searcher
+
+DEPTH = 100
+
+
+def read_queries(path: Path) -> Iterator[tuple[str, str]]:
+    """(query id, text) from a JSONL file of ``{"id", "text"}`` objects."""
+    with path.open(encoding="utf-8") as lines:
+        for lineno, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    record = json.loads(line)
+                    yield str(record["id"]), str(record["text"])
+                except (json.JSONDecodeError, KeyError, TypeError) as err:
+                    raise SystemExit(f"error: {path}:{lineno}: not a query object with id and text ({err})") from None
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, float]]:
+    """``query-id<TAB>doc-id<TAB>relevance`` lines → {query: {doc: relevance}}."""
+    qrels: dict[str, dict[str, float]] = {}
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 3:
+            raise SystemExit(f"error: {path}:{lineno}: expected query-id<TAB>doc-id<TAB>relevance")
+        qrels.setdefault(parts[0], {})[parts[1]] = float(parts[2])
+    return qrels
+
+
+def default_index_dir(corpus: Path) -> Path:
+    """One reusable evaluation index per corpus file content."""
+    digest = hashlib.sha256(corpus.read_bytes()).hexdigest()[:10]
+    return Path.home() / ".cache" / "telusur" / "eval" / f"{corpus.stem}-{corpus.parent.name}-{digest}"
+
+
+def article_ranking(searcher: Searcher, query: str, mode: str, depth: int = DEPTH) -> list[str]:
+    """Distinct article ids, best first: a query hit is scored by its article (= corpus record) id."""
+    response = searcher.search(query, k=depth, mode=mode, per_article=1, highlight=False)
+    return [r.article_id for r in response.results]
+
+
+def run_eval(*, corpus: Path, queries: Path, qrels: Path, index_dir: Path | None = None, mode: str = "hybrid",
+             searcher: Searcher | None = None, limit: int | None = None) -> dict[str, float]:
+    """Metrics and query latency for one corpus / query set / mode."""
+    judged = read_qrels(qrels)
+    if searcher is None:
+        index = Index(index_dir or default_index_dir(corpus))
+        embedder = Embedder(setting("model", index.get_meta("model")), precision=setting("precision"))
+        ingest_paths([corpus], index, embedder, show_progress=False, log=lambda line: None)
+        searcher = Searcher(index, embedder)
+    pairs = [(qid, text) for qid, text in read_queries(queries) if qid in judged][:limit]
+    judged = {qid: judged[qid] for qid, _ in pairs}
+    article_ranking(searcher, pairs[0][1], mode) if pairs else None  # warm-up: model load, index load
+    run: dict[str, list[str]] = {}
+    latencies: list[float] = []
+    for qid, text in pairs:
+        started = time.perf_counter()
+        run[qid] = article_ranking(searcher, text, mode)
+        latencies.append((time.perf_counter() - started) * 1000)
+    metrics = evaluate_run(run, judged)
+    metrics.update(latency_ms_p50=percentile(latencies, 50), latency_ms_p95=percentile(latencies, 95), mode=mode)
+    return metrics
+
+
+def format_metrics(m: dict) -> str:
+    return (f"mode={m['mode']} queries={m['queries']} nDCG@10={m['ndcg@10']:.4f} MRR@10={m['mrr@10']:.4f} "
+            f"R@10={m['recall@10']:.4f} R@100={m['recall@100']:.4f} P@1={m['p@1']:.4f} "
+            f"latency p50={m['latency_ms_p50']:.1f} ms p95={m['latency_ms_p95']:.1f} ms")
