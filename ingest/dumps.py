@@ -36,7 +36,7 @@ def record_to_article(record: Mapping[str, object], origin: str, where: str) -> 
     fields = {str(k): _as_text(v) for k, v in record.items() if k is not None}
     text = re.sub(r"\n{3,}", "\n\n", fields.get("text", "").replace("\r\n", "\n")).strip()
     if not text:
-        raise SkipInput(f"{where}: no text" if "text" not in fields else f"{where}: empty text")
+        raise SkipInput(f"{where}: no text" if record.get("text") is None else f"{where}: empty text")
     title = " ".join(fields.get("title", "").split())
     raw_date = fields.get("date", "").strip()
     date = parse_date(raw_date) if raw_date else None

@@ -1,0 +1,29 @@
+"""Fusion functions."""
+
+import numpy as np
+import pytest
+
+from search_app.fuse import convex, minmax, ranks_of, rrf
+
+
+def test_minmax_scales_and_handles_constant():
+    assert minmax(np.array([2.0, 4.0, 3.0])).tolist() == [0.0, 1.0, 0.5]
+    assert minmax(np.array([7.0, 7.0])).tolist() == [0.0, 0.0]
+
+
+def test_convex_weights_each_signal():
+    dense = np.array([0.9, 0.8, 0.7])
+    lexical = np.array([0.0, 10.0, 5.0])
+    assert convex(dense, lexical, dense_weight=1.0).tolist() == pytest.approx([1.0, 0.5, 0.0])
+    fused = convex(dense, lexical, dense_weight=0.5)
+    assert fused.argmax() == 1  # strong on BM25, middling on dense
+    assert fused.tolist() == pytest.approx([0.5, 0.75, 0.25])
+
+
+def test_rrf_and_ranks():
+    a = ranks_of(np.array([3.0, 1.0, 2.0]))
+    assert a.tolist() == [0, 2, 1]
+    b = np.array([np.inf, 0, 1])
+    fused = rrf(a, b, k=60)
+    assert fused[0] == pytest.approx(1 / 61)
+    assert fused[2] == pytest.approx(1 / 62 + 1 / 62)
