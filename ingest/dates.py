@@ -85,9 +85,9 @@ def _offset(zone: str | None, off: str | None) -> int | None:
     return named if named and not value else value
 
 
-def _time(rest: str) -> tuple[tuple[int, int, int, int | None] | None, bool]:
-    """(hour, minute, second, offset) of a time at the start of ``rest``; bool = invalid time seen."""
-    m = _TIME.match(rest)
+def _time(text: str, pos: int) -> tuple[tuple[int, int, int, int | None] | None, bool]:
+    """(hour, minute, second, offset) of a time at ``text[pos:]``; the bool says an invalid time was seen."""
+    m = _TIME.match(text, pos)
     if not m or (m["sep"] == "." and not (m["kw"] or m["zone"] or m["off"])):
         return None, False
     hour, minute, second = int(m["h"]), int(m["mi"]), int(m["s"] or 0)
@@ -112,8 +112,7 @@ def _candidate(text: str, m: re.Match[str]) -> DateParts | None:
     if len(year_text) == 2:
         if not groups.get("mon"):
             return None
-        rest = text[m.end():]
-        if not _TWO_DIGIT_YEAR_END.match(rest) and not _time(rest)[0]:
+        if not _TWO_DIGIT_YEAR_END.match(text, m.end()) and not _time(text, m.end())[0]:
             return None  # "6 Agustus 25 orang" is a count, not a year
         year = 2000 + int(year_text) if int(year_text) < 70 else 1900 + int(year_text)
     else:
@@ -124,10 +123,10 @@ def _candidate(text: str, m: re.Match[str]) -> DateParts | None:
         found = date(year, month, day)
     except ValueError:
         return None
-    named = _DAY_BEFORE.search(text[:m.start()])
+    named = _DAY_BEFORE.search(text, max(0, m.start() - 20), m.start())
     if named and DAYS[named["day"].lower().rstrip(".")] != found.weekday():
         return None
-    time, invalid = _time(text[m.end():])
+    time, invalid = _time(text, m.end())
     if invalid:
         return None
     if time is None:

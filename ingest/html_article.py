@@ -45,9 +45,10 @@ SITE_BODY_SELECTORS: dict[str, str] = {
     "poskotanews.com": ".single-content",
 }
 
-_DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "input", "select", "textarea", "svg",
-              "canvas", "nav", "footer", "aside", "figure", "figcaption", "ins", "object", "embed", "template",
-              "link", "meta", "video", "audio", "picture", "header", "head", "title", "map", "dialog")
+_DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "input", "select", "textarea",
+              "svg", "canvas", "nav", "footer", "aside", "figure", "figcaption", "ins", "object", "embed",
+              "template", "link", "meta", "video", "audio", "picture", "header", "head", "title", "map",
+              "dialog")
 _BLOCK_TAGS = {"address", "article", "aside", "blockquote", "center", "dd", "details", "div", "dl", "dt",
                "fieldset", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
                "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "thead", "tfoot", "tr",
@@ -61,6 +62,8 @@ _NEGATIVE_CLASSES = {
     "credit", "copyright", "gpt", "outbrain", "taboola", "disqus", "lihatjg", "linksisip", "baca",
     "bacajuga", "baca-juga", "readmore", "read-also", "author-box", "pagination", "modal", "popup", "cookie",
 }
+_POSITIVE_CLASSES = {"content", "article", "artikel", "body", "text", "story", "entry", "post", "isi",
+                     "berita", "detail", "read", "main"}
 _KEEP_TAGS = {"html", "body", "article", "main"}
 _RELATED = re.compile(
     r"^\W*(?:(?:baca|lihat|simak|tonton|saksikan|klik|cek)\s+(?:juga|pula|selengkapnya|video|berita)"
@@ -69,8 +72,10 @@ _RELATED = re.compile(
 _CREDIT = re.compile(
     r"^\W*(?:editor|penulis|reporter|pewarta|penyunting|redaktur|sumber|source|foto|fotografer|photo|video"
     r"|tags?|topik|kata\s+kunci|keywords?|ilustrasi|copyright|hak\s+cipta)\s*:", re.IGNORECASE)
-_SIGN_OFF = re.compile(r"^\(?\s*[a-z]{2,5}(?:\s*/\s*[a-z]{2,5})+\s*\)?$|^\(\s*[\w .-]{1,30}/[\w .-]{1,30}\)$",
-                       re.IGNORECASE)
+_SIGN_OFF = re.compile(r"^\(?\s*[a-z]{2,5}(?:\s*/\s*[a-z]{2,5})+\s*\)?$|^\(\s*[a-z]{2,5}\s*\)$"
+                       r"|^\(\s*[\w .-]{1,30}/[\w .-]{1,30}\)$", re.IGNORECASE)
+_CONTROL_BYTES = [b for b in range(32) if b not in b"\t\n\r\f\x1b"] + [127]
+_TRAILING_SIGN_OFF = re.compile(r"\s*\(\s*[a-z]{2,8}(?:\s*/\s*[a-z]{2,8})+\s*\)\s*$", re.IGNORECASE)
 _NOISE = re.compile(r"^(?:advertisement|iklan|scroll to continue.*|ads?|adsbygoogle.*)$", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»·]\s+|\s+::\s+")
@@ -103,18 +108,30 @@ def decode_html(raw: bytes) -> str:
     if not raw.strip():
         raise SkipInput("empty input: no bytes other than whitespace")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _decode_with(raw, "utf-16")
-    if b"\x00" in raw[:65536]:
+        text = _decode_with(raw, "utf-16")
+    else:
+        _check_not_binary(raw[:65536])
+        text = _decode_utf8_or_declared(raw)
+    if not re.search(r"<(?:[a-zA-Z][\w-]*|!doctype|!--)", text[:65536], re.IGNORECASE):
+        raise SkipInput("not HTML: no tags found")
+    return text
+
+
+def _check_not_binary(sample: bytes) -> None:
+    if b"\x00" in sample:
         raise SkipInput("binary data (NUL bytes), not an HTML page")
+    if sum(sample.count(bytes([b])) for b in _CONTROL_BYTES) > len(sample) / 100:
+        raise SkipInput("binary data (control bytes), not an HTML page")
+
+
+def _decode_utf8_or_declared(raw: bytes) -> str:
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         charset = declared_charset(raw)
         if charset is None:
             raise SkipInput("not valid UTF-8 and the page declares no charset") from None
-        text = _decode_with(raw, charset)
-    _check_is_html(text)
-    return text
+        return _decode_with(raw, charset)
 
 
 def declared_charset(raw: bytes) -> str | None:
@@ -143,16 +160,6 @@ def _decode_with(raw: bytes, charset: str) -> str:
     except UnicodeDecodeError as exc:
         raise SkipInput(f"bytes are not valid in the declared charset {charset!r}: {exc.reason} "
                         f"at byte {exc.start}") from None
-
-
-def _check_is_html(text: str) -> None:
-    """SkipInput for text that is binary junk or carries no HTML markup at all."""
-    sample = text[:65536]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > len(sample) / 100:
-        raise SkipInput("binary data (control characters), not an HTML page")
-    if not re.search(r"<(?:[a-zA-Z][\w-]*|!doctype|!--)", sample, re.IGNORECASE):
-        raise SkipInput("not HTML: no tags found")
 
 
 def _is_truncated(text: str) -> bool:
@@ -201,11 +208,11 @@ def _meta(soup: BeautifulSoup, *keys: str) -> list[str]:
     rank = {k.lower(): i for i, k in enumerate(keys)}
     found: list[tuple[int, str]] = []
     for tag in soup.find_all("meta"):
-        key = next((str(tag.get(a)).lower() for a in ("property", "name", "itemprop")
-                    if str(tag.get(a) or "").lower() in rank), None)
+        ranks = [rank[key] for a in ("property", "name", "itemprop") if (key := str(tag.get(a) or "").lower())
+                 in rank]
         content = norm_space(str(tag.get("content") or ""))
-        if key is not None and content:
-            found.append((rank[key], content))
+        if ranks and content:
+            found.append((min(ranks), content))
     return [content for _, content in sorted(found, key=lambda f: f[0])]
 
 
@@ -301,9 +308,9 @@ def _canonical_url(soup: BeautifulSoup, articles: list[dict]) -> str:
         candidates.append(_ld_text(obj.get("url")))
     base = og[0] if og else ""
     for cand in candidates:
-        absolute = urljoin(base, cand.strip()) if cand.strip() else ""
-        if urlparse(absolute).scheme in ("http", "https") and urlparse(absolute).netloc:
-            return absolute.rstrip("#")
+        parts = urlparse(urljoin(base, cand.strip()) if cand.strip() else "")
+        if parts.scheme in ("http", "https") and parts.netloc and parts.path.strip("/"):
+            return parts.geturl().rstrip("#")  # a bare home page is not this article's address
     return ""
 
 
@@ -332,7 +339,8 @@ def strip_site_affix(title: str, site_names: list[str], url: str) -> str:
 
     def is_site(segment: str) -> bool:
         seg = _compact(segment)
-        return bool(seg) and len(segment.split()) <= 5 and any(k in seg or seg in k for k in keys if len(k) > 2)
+        short = len(seg) > 2 and len(segment.split()) <= 5
+        return short and any(k in seg or seg in k for k in keys if len(k) > 2)
 
     seps = _TITLE_SEPARATORS.findall(title)
     if is_site(parts[-1]):
@@ -377,18 +385,19 @@ def _untruncated(title: str, agreeing: list[str]) -> str:
 
 def _date(soup: BeautifulSoup, articles: list[dict]) -> str | None:
     candidates = _first_ld(articles, "datePublished", "dateCreated")
-    candidates += _meta(soup, "article:published_time", "og:published_time", "datePublished", "publishdate",
-                        "publish-date", "pubdate", "date", "dc.date.issued", "dc.date", "content_publisheddate",
-                        "article_date_original", "sailthru.date", "parsely-pub-date", "dtk:publishdate")
+    candidates += _meta(soup, "article:published_time", "og:published_time", "datePublished",
+                        "publishdate", "publish-date", "pubdate", "date", "dc.date.issued", "dc.date",
+                        "content_publisheddate", "article_date_original", "sailthru.date", "parsely-pub-date",
+                        "dtk:publishdate")
     candidates += [str(t.get("datetime") or t.get("content") or t.get_text(" "))
                    for t in soup.find_all(attrs={"itemprop": "datePublished"})]
     candidates += [str(t.get("datetime")) for t in soup.find_all("time", datetime=True)]
     candidates += _visible_dates(soup)
-    for cand in candidates:
-        iso = parse_date(cand)
-        if iso:
-            return iso
-    return None
+    found = [iso for cand in candidates if (iso := parse_date(cand))]
+    if not found:
+        return None
+    with_time = [iso for iso in found if iso[:10] == found[0][:10] and "T" in iso]
+    return found[0] if "T" in found[0] or not with_time else with_time[0]
 
 
 def _visible_dates(soup: BeautifulSoup) -> list[str]:
@@ -396,7 +405,8 @@ def _visible_dates(soup: BeautifulSoup) -> list[str]:
     found: list[str] = []
     for tag in soup.find_all(True, class_=re.compile(r"date|time|tanggal|waktu|publish", re.IGNORECASE)):
         text = norm_space(tag.get_text(" "))
-        if text and word_count(text) <= 14 and not tag.find_parent(["a", "li", "nav", "footer", "aside"]):
+        outside = not tag.find_parent(["a", "li", "nav", "header", "footer", "aside"])
+        if text and word_count(text) <= 14 and outside:
             found.append(text)
     return found[:20]
 
@@ -437,7 +447,7 @@ def _breadcrumb_sections(ld: list[dict]) -> list[str]:
         items = obj.get("itemListElement") if "breadcrumblist" in _ld_types(obj) else None
         names = [_ld_text(i.get("item") if isinstance(i.get("item"), dict) else i) for i in items or []
                  if isinstance(i, dict)]
-        found += [n.replace("_", " ") for n in names[1:2] if n]
+        found += [n.replace("_", " ") for n in names[1:2] if n and len(names) >= 3]
     return found
 
 
@@ -468,12 +478,14 @@ def clean_tree(soup: BeautifulSoup) -> None:
 
 
 def _is_boilerplate_box(tag: Tag) -> bool:
-    """A class/id naming a widget, unless the element holds a substantial amount of unlinked text."""
+    """A class/id naming a widget; if it also names content, only when short or mostly links."""
     if tag.attrs is None or tag.get("itemprop") == "articleBody":
         return False
     names = [str(c).lower() for c in (tag.get("class") or [])] + [str(tag.get("id") or "").lower()]
     if not any(_names_widget(n) for n in names if n):
         return False
+    if not any(part in _POSITIVE_CLASSES for n in names for part in re.split(r"[-_]+", n)):
+        return True
     text = norm_space(tag.get_text(" "))
     links = sum(len(norm_space(a.get_text(" "))) for a in tag.find_all("a"))
     return word_count(text) < 80 or links > len(text) / 2
@@ -539,7 +551,7 @@ def paragraphs(root: Tag) -> list[Para]:
                     link_chars[0] += len(norm_space(str(child))) if in_link else 0
             elif child.name == "br" or child.name == "hr":
                 flush(owner)
-            elif child.name in _BLOCK_TAGS:
+            elif child.name in _BLOCK_TAGS or _acts_as_block(child):
                 flush(owner)
                 walk(child, child, in_link)
                 flush(child)
@@ -551,10 +563,16 @@ def paragraphs(root: Tag) -> list[Para]:
     return out
 
 
+def _acts_as_block(tag: Tag) -> bool:
+    """An inline element (e.g. a ``<span>`` body) that holds block children or paragraph breaks."""
+    children = [c for c in tag.children if isinstance(c, Tag)]
+    return any(c.name in _BLOCK_TAGS for c in children) or sum(c.name == "br" for c in children) >= 2
+
+
 def keep_paragraph(para: Para) -> bool:
     """False for boilerplate lines: related links, credits, sign-offs, link-only runs."""
     text, words = para.text, para.words
-    if words == 0 or para.link_density > 0.5:
+    if words == 0 or para.link_density > 0.5 or para.owner.name == "h1":
         return False
     if _RELATED.match(text) and words <= 40:
         return False
@@ -573,7 +591,7 @@ def rank_containers(root: Tag) -> list[tuple[float, Tag]]:
     scores: dict[int, float] = {}
     tags: dict[int, Tag] = {}
     for para in paragraphs(root):
-        if para.link_density > 0.5 or not keep_paragraph(para):
+        if not keep_paragraph(para):
             continue
         score = para.words * (1 - para.link_density) * (1.0 if para.words >= 8 else 0.3)
         box = _container(para)
@@ -630,11 +648,24 @@ def _microdata_body(soup: BeautifulSoup) -> list[str]:
     return best if word_count(" ".join(best)) >= MIN_BODY_WORDS else []
 
 
+def _containment(part: str, whole: str) -> float:
+    """Share of ``part``'s word tokens (multiset) that also occur in ``whole``."""
+    cp, cw = Counter(_WORD.findall(part.lower())), Counter(_WORD.findall(whole.lower()))
+    return sum((cp & cw).values()) / max(1, sum(cp.values()))
+
+
 def _ld_body_paragraphs(ld_body: str, dom_options: list[list[str]]) -> list[str]:
-    """JSON-LD articleBody decides what the body is; a DOM version that agrees gives the paragraphs."""
-    agreeing = [opt for opt in dom_options if opt and token_f1(" ".join(opt), ld_body) >= 0.8]
+    """JSON-LD articleBody decides what the body is; a DOM version that agrees gives the paragraphs.
+
+    A DOM body that contains nearly all of a shorter articleBody wins too (the articleBody was cut).
+    """
+    joined = [(" ".join(opt), opt) for opt in dom_options if opt]
+    agreeing = [(token_f1(text, ld_body), opt) for text, opt in joined if token_f1(text, ld_body) >= 0.8]
     if agreeing:
-        return max(agreeing, key=lambda opt: token_f1(" ".join(opt), ld_body))
+        return max(agreeing, key=lambda item: item[0])[1]
+    longer = [opt for text, opt in joined if _containment(ld_body, text) >= 0.9 and len(text) > len(ld_body)]
+    if longer:
+        return longer[0]
     text = BeautifulSoup(ld_body, "lxml").get_text("\n") if "<" in ld_body else ld_body
     paras = [Para(norm_space(line), 0, Tag(name="p")) for line in re.split(r"\n+", text)]
     return [p.text for p in paras if keep_paragraph(p)]
@@ -648,6 +679,18 @@ def extract_body(soup: BeautifulSoup, ld_body: str, url: str, use_site_rules: bo
     if ld_body:
         return _ld_body_paragraphs(ld_body, options)
     return next((opt for opt in options if word_count(" ".join(opt)) >= MIN_BODY_WORDS), options[-1])
+
+
+def trim_edges(paras: list[str], title: str) -> list[str]:
+    """Drop a leading copy of the headline and trailing all-caps credit lines ("REUTERS | ANTARA")."""
+    paras = list(paras)
+    if paras and title and _compact(paras[0]) == _compact(title):
+        paras.pop(0)
+    while paras and word_count(paras[-1]) <= 8 and paras[-1] == paras[-1].upper() and _WORD.search(paras[-1]):
+        paras.pop()
+    if paras:
+        paras[-1] = _TRAILING_SIGN_OFF.sub("", paras[-1])
+    return [p for p in paras if p]
 
 
 # -------------------------------------------------------------------------------------------- public
@@ -664,7 +707,7 @@ def parse_html(raw: bytes, origin: str, *, use_site_rules: bool = True) -> Artic
         body = extract_body(soup, meta.ld_body, meta.url, use_site_rules)
     except RecursionError:
         raise SkipInput("HTML nested too deeply to parse") from None
-    body_text = "\n\n".join(body)
+    body_text = "\n\n".join(trim_edges(body, meta.title))
     words = word_count(body_text)
     if words < MIN_BODY_WORDS:
         if _is_truncated(text):
@@ -672,6 +715,6 @@ def parse_html(raw: bytes, origin: str, *, use_site_rules: bool = True) -> Artic
                             f"({words} words)")
         raise SkipInput(f"no article body: {words} words of body text (need {MIN_BODY_WORDS})")
     article_id = make_article_id(meta.url) if meta.url else make_article_id(origin, meta.title)
-    return Article(article_id=article_id, title=meta.title, text=body_text, date=meta.date, source=meta.source,
-                   url=meta.url, category=meta.category, author=meta.author, origin=origin,
-                   extra={"description": meta.description} if meta.description else {})
+    return Article(article_id=article_id, title=meta.title, text=body_text, date=meta.date,
+                   source=meta.source, url=meta.url, category=meta.category, author=meta.author,
+                   origin=origin, extra={"description": meta.description} if meta.description else {})

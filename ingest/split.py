@@ -9,9 +9,15 @@ from dataclasses import dataclass
 # Words followed by a name or number: their period never ends a sentence. Trailing abbreviations
 # (dll., dsb., tsb., Tbk., degrees such as M.M. or S.Pd.) end one only when a new sentence starts.
 PREFIX_ABBREVIATIONS = frozenset([
-    "dr", "drs", "dra", "ir", "h", "hj", "prof", "kab", "kec", "kel", "ds", "desa", "jl", "jln", "gg",
-    "no", "pt", "cv", "yth", "st", "bpk", "sdr", "sdri", "ny", "nn", "tn", "kh", "kol", "jend", "brigjen",
-    "mayjen", "letjen", "kapt", "mr", "mrs", "ms", "tgl", "rp", "prov", "vs", "hlm", "a.n", "u.p",
+    "dr", "drs", "dra", "ir", "h", "hj", "prof", "kh", "moh", "mohd", "moch", "muh", "mhd", "abd", "tgk",
+    "pdt", "ust", "bp", "bpk", "sdr", "sdri", "ny", "nn", "tn", "mr", "mrs", "ms", "kol", "jend", "brigjen",
+    "mayjen", "letjen", "kapt", "kab", "kec", "kel", "ds", "dsn", "kp", "prov", "jl", "jln", "gg", "no", "pt",
+    "cv", "yth", "st", "rp", "vs", "a.n", "u.p", "a.l", "s.d", "d.a", "u.b", "cq",
+])
+# Abbreviations whose period ends no sentence when a number follows: "6 Agt. 2025", "Telp. 0812".
+NUMBER_ABBREVIATIONS = frozenset([
+    "jan", "feb", "peb", "mar", "apr", "jun", "jul", "agu", "agt", "ags", "aug", "sep", "sept", "okt", "oct",
+    "nov", "nop", "des", "dec", "telp", "tel", "hp", "fax", "hal", "hlm", "tgl", "ps", "psl", "thn",
 ])
 
 _DEGREE = re.compile(r"^(?:[A-Za-z]{1,4}\.)+[A-Za-z]{1,4}\.?,?$")  # M.M. M.Si. S.Pd. S.Kom. a.n. Ph.D.
@@ -51,6 +57,10 @@ def _is_boundary(line: str, m: re.Match[str]) -> bool:
         before = line[:m.start()].split()
         token = before[-1].lstrip(_OPENERS) if before else ""
         if token.lower() in PREFIX_ABBREVIATIONS or (len(token) == 1 and token.isupper()):  # "B. J. Habibie"
+            return False
+        if token.lower() in NUMBER_ABBREVIATIONS and rest.lstrip()[:1].isdigit():
+            return False
+        if len(before) == 1 and token.isdigit() and len(token) <= 3:  # a list marker: "2. Nama peserta"
             return False
     return True
 

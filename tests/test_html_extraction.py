@@ -35,7 +35,8 @@ MIN_SITE_F1 = 0.75
 
 LOREM = ("Pemerintah provinsi mengumumkan rencana pembangunan jalan baru yang menghubungkan dua kabupaten "
          "di wilayah selatan. Proyek ini diharapkan selesai dalam tiga tahun dan akan membuka akses ekonomi "
-         "bagi ribuan warga desa yang selama ini terisolasi. ")
+         "bagi ribuan warga desa yang selama ini terisolasi. Warga menyambut baik rencana tersebut dan "
+         "berharap pekerjaan dimulai sebelum musim hujan tiba tahun ini. ")
 
 
 def page(body: str, head: str = "", tail: str = "</body></html>") -> str:
@@ -50,14 +51,16 @@ def page(body: str, head: str = "", tail: str = "</body></html>") -> str:
 def test_structured_data_takes_precedence() -> None:
     ld = {"@context": "https://schema.org", "@graph": [
         {"@type": "WebSite", "name": "Contoh"},
-        {"@type": ["NewsArticle"], "headline": "Judul dari JSON-LD", "datePublished": "2024-03-05T10:00:00+07:00",
-         "author": [{"@type": "Person", "name": "Siti Aminah"}], "articleSection": "Nasional",
+        {"@type": ["NewsArticle"], "headline": "Judul dari JSON-LD",
+         "datePublished": "2024-03-05T10:00:00+07:00", "articleSection": "Nasional",
+         "author": [{"@type": "Person", "name": "Siti Aminah"}],
          "publisher": {"@type": "Organization", "name": "Contoh Media"},
          "mainEntityOfPage": {"@id": "https://contoh.com/read/123/judul"}}]}
     head = (f'<script type="application/ld+json">{json.dumps(ld)}</script>'
             '<meta property="og:title" content="Judul dari JSON-LD - Contoh.com">'
             '<link rel="canonical" href="https://contoh.com/read/123/judul">')
-    body = '<h1>Judul dari JSON-LD</h1><p class="date">Senin, 4 Maret 2024</p>' + f"<article><p>{LOREM}</p></article>"
+    body = ('<h1>Judul dari JSON-LD</h1><p class="date">Senin, 4 Maret 2024</p>'
+            f"<article><p>{LOREM}</p></article>")
     art = parse_html(page(body, head).encode(), "x.html")
     assert art.title == "Judul dari JSON-LD"
     assert art.date == "2024-03-05T10:00:00+07:00"
@@ -102,8 +105,8 @@ def test_baca_juga_editor_tags_captions_and_shares_removed() -> None:
         f'<div class="read__content"><p><strong>JAKARTA, KOMPAS.com</strong> - {LOREM}</p>'
         '<p><strong>Baca juga: <a href="/x">Artikel Lain yang Menarik</a></strong></p>'
         '<div class="photo"><img src="a.jpg"><span>Dok. Humas</span> Warga melintas di jalan rusak.</div>'
-        '<table class="linksisip"><tr><td><div><h5>Lihat juga:</h5><a href="/y">Berita Lain</a></div></td></tr>'
-        f'</table>Paragraf kedua tanpa tag p yang juga bagian berita. {LOREM}<br><br>'
+        '<table class="linksisip"><tr><td><div><h5>Lihat juga:</h5><a href="/y">Berita Lain</a></div>'
+        f'</td></tr></table>Paragraf kedua tanpa tag p yang juga bagian berita. {LOREM}<br><br>'
         'Baca Juga: <a href="/z">Judul Terkait</a><br>'
         '<p>Editor: Hilda B Alexander</p><p>(nvl/rvk)</p>'
         '<div class="tags"><a href="/tag/a">banjir</a> <a href="/tag/b">jalan</a></div></div>'
@@ -122,10 +125,22 @@ def test_density_prefers_article_over_link_lists() -> None:
     assert art.text == f"{LOREM.strip()}\n\n{LOREM.strip()}"
 
 
-@pytest.mark.parametrize("charset_decl", ['<meta charset="windows-1252">',
-                                          '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'])
-def test_declared_single_byte_charset(charset_decl: str) -> None:
-    text = f"Caf\u00e9 \u201cbaru\u201d dibuka. {LOREM}" if "1252" in charset_decl else f"Caf\u00e9 dibuka. {LOREM}"
+def test_density_ignores_long_comments_and_sidebar() -> None:
+    comment = "Saya sangat tidak setuju dengan kebijakan ini karena merugikan rakyat kecil di daerah. " * 6
+    body = ('<div class="wrap"><div class="post tag-jalan"><h1>Judul</h1>'
+            f'<div class="entry-content"><p>{LOREM}</p><p>{LOREM}</p></div></div>'
+            f'<div id="comments" class="comments-area"><p>{comment}</p><p>{comment}</p><p>{comment}</p></div>'
+            '<div class="sidebar"><p>Terpopuler</p><ul><li><a href="/1">Satu</a></li></ul></div></div>')
+    art = parse_html(page(body).encode(), "x.html")
+    assert art.text == f"{LOREM.strip()}\n\n{LOREM.strip()}"
+
+
+@pytest.mark.parametrize(("charset_decl", "text"), [
+    ('<meta charset="windows-1252">', f"Caf\u00e9 \u201cbaru\u201d dibuka. {LOREM}"),
+    ('<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">',
+     f"Caf\u00e9 dibuka. {LOREM}"),
+])
+def test_declared_single_byte_charset(charset_decl: str, text: str) -> None:
     raw = page(f"<div><p>{text}</p></div>", charset_decl).encode("cp1252")
     art = parse_html(raw, "x.html")
     assert art.text == text.strip()
@@ -183,6 +198,11 @@ def test_article_id_from_url_else_origin_and_title() -> None:
     assert no_url_1.article_id != no_url_2.article_id and no_url_1.url == ""
 
 
+def test_home_page_canonical_is_not_the_article_url() -> None:
+    head = '<link rel="canonical" href="https://contoh.com/"><meta property="og:url" content="https://contoh.com/b/1">'
+    assert parse_html(page(f"<p>{LOREM}</p>", head).encode(), "x.html").url == "https://contoh.com/b/1"
+
+
 def test_utf16_with_bom_and_utf8_bom() -> None:
     html = page(f"<p>{LOREM}</p>")
     assert decode_html(html.encode("utf-16")) == html
@@ -191,14 +211,16 @@ def test_utf16_with_bom_and_utf8_bom() -> None:
 
 # ------------------------------------------------------------------------------------ real-data measure
 
+_QUOTED = re.compile(r"u?'((?:[^'\\]|\\.)*)'|u?\"((?:[^\"\\]|\\.)*)\"")
+
+
 def _fragments(cell: str) -> list[str]:
     """A label file's fragment list (Python literal, sometimes Python-2 ``u'...'``) parsed tolerantly."""
     try:
         value = ast.literal_eval(cell)
-        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
     except (ValueError, SyntaxError):
-        return re.findall(r"u?'((?:[^'\\]|\\.)*)'|u?\"((?:[^\"\\]|\\.)*)\"", cell) and [
-            a or b for a, b in re.findall(r"u?'((?:[^'\\]|\\.)*)'|u?\"((?:[^\"\\]|\\.)*)\"", cell)]
+        return [a or b for a, b in _QUOTED.findall(cell)]
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 def reference_body(labels: Path) -> str:
@@ -265,9 +287,9 @@ def test_real_pages_body_f1_and_titles(samples: Path) -> None:
     print(f"\n{'site':16} {'pages':>5} {'body F1':>8} {'generic':>8} {'titles':>7} {'dates':>6}")
     for site, group in by_site(rows).items():
         n = len(group)
+        titles, dates = sum(r["title_ok"] for r in group), sum(r["has_date"] for r in group)
         print(f"{site:16} {n:5d} {sum(r['f1'] for r in group) / n:8.3f} "
-              f"{sum(generic_f1[r['file']] for r in group) / n:8.3f} "
-              f"{sum(r['title_ok'] for r in group):4d}/{n:<2d} {sum(r['has_date'] for r in group):3d}/{n:<2d}")
+              f"{sum(generic_f1[r['file']] for r in group) / n:8.3f} {titles:4d}/{n:<2d} {dates:3d}/{n:<2d}")
     average = sum(r["f1"] for r in rows) / len(rows)
     print(f"{'ALL':16} {len(rows):5d} {average:8.3f} {sum(generic_f1.values()) / len(rows):8.3f} "
           f"{sum(r['title_ok'] for r in rows):4d}/{len(rows)}")
@@ -276,6 +298,7 @@ def test_real_pages_body_f1_and_titles(samples: Path) -> None:
             print(f"  weak: {row['file']} F1={row['f1']:.3f} title={row['title']!r}")
     assert len(rows) == 37
     assert average >= MIN_AVERAGE_F1
+    assert sum(generic_f1.values()) / len(rows) >= MIN_AVERAGE_F1  # the generic method alone holds up too
     worst = min(by_site(rows).items(), key=lambda kv: sum(r["f1"] for r in kv[1]) / len(kv[1]))
     assert sum(r["f1"] for r in worst[1]) / len(worst[1]) >= MIN_SITE_F1, worst[0]
     assert all(r["title_ok"] for r in rows), [r["title"] for r in rows if not r["title_ok"]]
