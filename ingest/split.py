@@ -35,32 +35,33 @@ class PassageSpan:
     end_char: int
 
 
-def _starts_sentence(rest: str) -> bool:
-    """Does ``rest`` (text after a candidate boundary) begin a new sentence?"""
-    word = rest.lstrip().split(maxsplit=1)
-    if not word:
+_NEXT_WORD = re.compile(r"\s*(\S+)")
+_PREV_WORD = re.compile(r"(\S+)\s*$")
+
+
+def _starts_sentence(word: str) -> bool:
+    """Does ``word`` (the first word after a candidate boundary) begin a new sentence?"""
+    if word[0] in _OPENERS:
         return True
-    first = word[0]
-    if first[0] in _OPENERS:
-        return True
-    return (first[0].isupper() or first[0].isdigit()) and not _DEGREE.match(first)
+    return (word[0].isupper() or word[0].isdigit()) and not _DEGREE.match(word)
 
 
 def _is_boundary(line: str, m: re.Match[str]) -> bool:
-    """Is the punctuation run ``m`` inside ``line`` a sentence end?"""
-    rest = line[m.end():]
-    if not rest.strip():
+    """Is the punctuation run ``m`` inside ``line`` a sentence end? (Looks at one word either side.)"""
+    following = _NEXT_WORD.match(line, m.end())
+    if not following:
         return True
-    if not _starts_sentence(rest):
+    if not _starts_sentence(following[1]):
         return False
     if m.group()[0] == "." and not m.group().startswith(".."):
-        before = line[:m.start()].split()
-        token = before[-1].lstrip(_OPENERS) if before else ""
+        previous = _PREV_WORD.search(line, max(0, m.start() - 60), m.start())
+        token = previous[1].lstrip(_OPENERS) if previous else ""
         if token.lower() in PREFIX_ABBREVIATIONS or (len(token) == 1 and token.isupper()):  # "B. J. Habibie"
             return False
-        if token.lower() in NUMBER_ABBREVIATIONS and rest.lstrip()[:1].isdigit():
+        if token.lower() in NUMBER_ABBREVIATIONS and following[1][0].isdigit():
             return False
-        if len(before) == 1 and token.isdigit() and len(token) <= 3:  # a list marker: "2. Nama peserta"
+        starts_line = previous is not None and not line[:previous.start()].strip()
+        if starts_line and token.isdigit() and len(token) <= 3:  # a list marker: "2. Nama peserta"
             return False
     return True
 
