@@ -37,6 +37,7 @@ class PassageSpan:
 
 _NEXT_WORD = re.compile(r"\s*(\S+)")
 _PREV_WORD = re.compile(r"(\S+)\s*$")
+_INDENT = re.compile(r"\s*")
 
 
 def _starts_sentence(word: str) -> bool:
@@ -60,7 +61,7 @@ def _is_boundary(line: str, m: re.Match[str]) -> bool:
             return False
         if token.lower() in NUMBER_ABBREVIATIONS and following[1][0].isdigit():
             return False
-        starts_line = previous is not None and not line[:previous.start()].strip()
+        starts_line = previous is not None and _INDENT.match(line).end() == previous.start()
         if starts_line and token.isdigit() and len(token) <= 3:  # a list marker: "2. Nama peserta"
             return False
     return True
