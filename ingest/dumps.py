@@ -95,7 +95,7 @@ def read_jsonl(path: Path) -> Iterator[Article | SkipInput]:
 
 
 def read_csv(path: Path) -> Iterator[Article | SkipInput]:
-    """Articles of a CSV dump with a header row naming the columns (``text`` required).
+    """Articles of a CSV dump with a header row naming the columns (``text`` required, any case).
 
     Skip messages give the line where the row starts and its row number (header excluded).
     """
@@ -113,10 +113,11 @@ def read_csv(path: Path) -> Iterator[Article | SkipInput]:
         if not header:
             yield SkipInput(f"{path}: empty file (a header row is required)")
             return
-        if "text" not in {name.strip() for name in header}:
+        names = [name.strip().lower() if name.strip().lower() in FIELDS else name.strip() for name in header]
+        if "text" not in names:
             yield SkipInput(f"{path}: no 'text' column in the header row {header[:8]}")
             return
-        reader.fieldnames = [name.strip() for name in header]
+        reader.fieldnames = names
         row_number, start_line = 0, reader.line_num + 1
         while True:
             try:

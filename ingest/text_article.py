@@ -62,7 +62,11 @@ def article_identity(title: str, date: str | None, body: str) -> str:
 
 
 def parse_text_article(text: str, origin: str) -> Article:
-    """Parse one plain-text article; raises SkipInput when there is no title or no body."""
+    """Parse one plain-text article (``origin`` names it in messages); SkipInput if empty or bodiless.
+
+    The first non-metadata line is the title. Header metadata and the dateline, and trailing metadata
+    and signature, are taken out of the body; the body keeps its "PLACE –" prefix.
+    """
     lines = [line.rstrip() for line in text.lstrip("\ufeff").splitlines()]  # also CRLF and CR
     if not any(lines):
         raise SkipInput(f"{origin}: empty file")

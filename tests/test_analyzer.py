@@ -33,8 +33,8 @@ def test_inflected_words_are_stemmed(word, root):
 
 
 def test_sentence_keeps_content_words_only():
-    text = "Pemerintah kabupaten meningkatkan pelayanan kepada masyarakat di desa-desa terpencil."
-    assert analyze(text) == ["perintah", "kabupaten", "tingkat", "layan", "masyarakat", "desa", "pencil"]
+    text = "Pemerintah kabupaten meningkatkan pelayanan kepada masyarakat di desa-desa."
+    assert analyze(text) == ["perintah", "kabupaten", "tingkat", "layan", "masyarakat", "desa"]
 
 
 def test_stopwords_are_removed():

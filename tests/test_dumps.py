@@ -73,7 +73,7 @@ def test_csv_rows(tmp_path: Path) -> None:
     path = tmp_path / "dump.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["id", "title", "text", "date", "url", "wilayah"])
+        writer.writerow(["id", "Title", " TEXT ", "date", "url", "wilayah"])
         writer.writerow(["c1", "Sungai Meluap", "Air naik setinggi lutut.\n\nWarga mengungsi.",
                          "6 Agustus 2025", "https://x.example/1", "Jambi"])
         writer.writerow(["c2", "Tanpa Isi", "", "2025-08-07", "", ""])

@@ -1,0 +1,83 @@
+"""The Flask app through its test client, over an index of the demo corpus."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_healthz_counts_the_index(client, demo_index):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok"
+    assert body["articles"] == demo_index.article_count() > 30
+
+
+def test_api_search_returns_the_contract(client):
+    body = client.get("/api/search", query_string={"q": "izin usaha mikro Sumedang", "k": 5}).get_json()
+    assert body["query"] == "izin usaha mikro Sumedang"
+    assert 1 <= len(body["results"]) <= 5
+    first = body["results"][0]
+    for key in ("rank", "score", "article_id", "title", "date", "source", "url", "category", "passage",
+                "passage_html", "answer"):
+        assert key in first
+    assert first["rank"] == 1
+    assert "sumedang" in (first["title"] + first["passage"]).lower()
+    assert "<mark>" in first["passage_html"]
+    scores = [r["score"] for r in body["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_api_modes_are_selectable(client):
+    for mode in ("dense", "bm25", "hybrid"):
+        body = client.get("/api/search", query_string={"q": "banjir Padang", "mode": mode}).get_json()
+        assert body["mode"] == mode
+        assert body["results"], mode
+
+
+def test_bad_parameters_get_a_clear_400(client):
+    for params, word in (({"q": "x", "k": "0"}, "k"), ({"q": "x", "k": "abc"}, "k"),
+                         ({"q": "x", "page": "100000"}, "page"), ({"q": "x" * 600}, "q"),
+                         ({"q": "x", "mode": "magic"}, "mode"), ({"q": "x", "date_from": "2024-13-01"}, "date_from"),
+                         ({}, "q")):
+        response = client.get("/api/search", query_string=params)
+        assert response.status_code == 400, params
+        assert word in response.get_json()["error"]
+
+
+def test_search_page_escapes_user_text_and_sets_security_headers(client):
+    payload = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    response = client.get("/", query_string={"q": payload})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_search_page_lists_ranked_excerpts_with_links(client):
+    html = client.get("/", query_string={"q": "Berapa skor indeks inovasi Lampung Barat pada IGA 2024?"}).get_data(
+        as_text=True)
+    assert 'class="result"' in html
+    assert "<mark" in html
+    assert re.search(r'href="/artikel/[^"]+"', html)
+    assert "Agustus" in html or "2024" in html
+
+
+def test_home_page_shows_examples(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "Contoh pertanyaan" in html
+    assert 'role="search"' in html
+
+
+def test_article_page_marks_the_matched_passage(client):
+    first = client.get("/api/search", query_string={"q": "banjir Padang mengungsi"}).get_json()["results"][0]
+    html = client.get(f"/artikel/{first['article_id']}", query_string={"p": first["passage_id"]}).get_data(
+        as_text=True)
+    assert first["title"].split()[0] in html
+    assert 'class="matched"' in html and 'id="cocok"' in html
+
+
+def test_unknown_article_is_404_page(client):
+    response = client.get("/artikel/tidak-ada")
+    assert response.status_code == 404
+    assert "tidak ditemukan" in response.get_data(as_text=True)

@@ -1,0 +1,149 @@
+"""Ingest end to end with the real model and a real Chroma store: idempotence, changes, prune, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ingest.pipeline import ingest_paths
+from ingest.store import Index
+from search_app.cli import main as cli_main
+
+PARAGRAPH = (
+    "Pemerintah desa {name} membuka layanan surat keterangan secara daring sejak awal tahun. "
+    "Warga cukup mengisi formulir di ponsel dan menerima surat dalam dua hari kerja. "
+    "Kepala desa menyebut jumlah permohonan naik menjadi {n} berkas per bulan."
+)
+
+
+def _jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def _record(i: int, name: str = "Sukamaju") -> dict:
+    text = "\n\n".join(PARAGRAPH.format(name=f"{name} {i}", n=100 + j) for j in range(3))
+    return {
+        "id": f"desa-{i}",
+        "title": f"Layanan daring desa {name} {i}",
+        "text": text,
+        "date": "2024-05-0" + str(1 + i % 9),
+        "source": "Warta Uji",
+        "url": f"https://warta.example/{i}",
+        "category": "Daerah",
+    }
+
+
+def _ingest(paths, index, embedder, **kw):
+    return ingest_paths(paths, index, embedder, show_progress=False, log=lambda line: None, **kw)
+
+
+def test_second_run_adds_and_embeds_nothing(tmp_path, embedder):
+    dump = _jsonl(tmp_path / "a.jsonl", [_record(i) for i in range(4)])
+    index = Index(tmp_path / "idx")
+    first = _ingest([dump], index, embedder)
+    assert first.read == 4 and first.added > 0 and not first.skipped
+    second = _ingest([dump], index, embedder)
+    assert (second.added, second.removed, second.embedded) == (0, 0, 0)
+    assert second.unchanged == first.added == index.passage_count() == index.vectors.count()
+
+
+def test_changed_article_replaces_its_passages_without_reembedding_the_rest(tmp_path, embedder):
+    records = [_record(i) for i in range(3)]
+    dump = _jsonl(tmp_path / "a.jsonl", records)
+    index = Index(tmp_path / "idx")
+    _ingest([dump], index, embedder)
+    old_ids = set(index.passage_ids_of("desa-1"))
+    records[1]["text"] = "Desa ini kini memakai aplikasi antrean puskesmas keliling. " * 5
+    _jsonl(dump, records)
+    report = _ingest([dump], index, embedder)
+    assert report.read == 3 and report.unchanged_articles == 2
+    assert report.added >= 1 and report.removed == len(old_ids)
+    assert not old_ids & set(index.passage_ids_of("desa-1"))
+    assert index.passage_count() == index.vectors.count()
+    assert report.embedded == report.added  # unchanged articles were not re-embedded
+
+
+def test_prune_removes_articles_whose_source_is_gone(tmp_path, embedder):
+    a = _jsonl(tmp_path / "a.jsonl", [_record(1)])
+    b = _jsonl(tmp_path / "b.jsonl", [_record(2), _record(3)])
+    index = Index(tmp_path / "idx")
+    _ingest([tmp_path], index, embedder)
+    assert index.article_count() == 3
+    a.unlink()
+    _jsonl(b, [_record(2)])
+    report = _ingest([tmp_path], index, embedder, prune=True)
+    assert report.articles_removed == 2
+    assert sorted(index.fingerprints()) == ["desa-2"]
+    assert index.passage_count() == index.vectors.count()
+
+
+def test_without_prune_nothing_is_removed(tmp_path, embedder):
+    a = _jsonl(tmp_path / "a.jsonl", [_record(1)])
+    index = Index(tmp_path / "idx")
+    _ingest([a], index, embedder)
+    a.unlink()
+    _ingest([tmp_path], index, embedder)
+    assert index.article_count() == 1
+
+
+def _bad_inputs(folder: Path) -> dict[str, str]:
+    """A folder of broken files; returns file name → a word the skip message must contain."""
+    folder.mkdir()
+    (folder / "kosong.txt").write_bytes(b"")
+    (folder / "biner.html").write_bytes(bytes(range(256)) * 4)
+    (folder / "latin1.txt").write_bytes("Judul berita\n\nIsi berita tentang kafe dengan é.".encode("latin-1"))
+    (folder / "terpotong.html").write_bytes(b"<html><head><title>Judul</title></head><body><div><p>Berita terpo")
+    (folder / "tanpa-isi.html").write_bytes(
+        b"<html><head><title>Menu</title></head><body><nav><a href='/'>Beranda</a>"
+        b"</nav><footer>Hak cipta</footer></body></html>"
+    )
+    good = json.dumps(_record(7))
+    (folder / "campur.jsonl").write_text(
+        f"{good}\nini bukan json\n[1, 2]\n" + json.dumps({"id": "x", "title": "t"}) + "\n", encoding="utf-8"
+    )
+    (folder / "baris.csv").write_text(
+        "id,title,text,date\nc1,Judul satu,Isi berita pertama tentang pasar desa.,2024-01-02\n"
+        "c2,Judul dua,,2024-01-03\n",
+        encoding="utf-8",
+    )
+    return {
+        "kosong.txt": "empty",
+        "biner.html": "binary",
+        "latin1.txt": "UTF-8",
+        "terpotong.html": "truncated",
+        "tanpa-isi.html": "body",
+        "campur.jsonl:2": "JSON",
+        "campur.jsonl:3": "object",
+        "campur.jsonl:4": "text",
+        "baris.csv:3": "text",
+    }
+
+
+def test_bad_inputs_are_skipped_with_one_clear_line_each(tmp_path, embedder):
+    expected = _bad_inputs(tmp_path / "rusak")
+    index = Index(tmp_path / "idx")
+    _ingest([_jsonl(tmp_path / "ok.jsonl", [_record(1)])], index, embedder)
+    before = index.passage_count()
+    report = _ingest([tmp_path / "rusak"], index, embedder)
+    assert len(report.skipped) == len(expected), report.skipped
+    for where, word in expected.items():
+        lines = [s for s in report.skipped if where in s]
+        assert len(lines) == 1, (where, report.skipped)
+        assert word.lower() in lines[0].lower(), lines[0]
+        assert "\n" not in lines[0]
+    assert report.read == 2  # the good JSONL line and the good CSV row
+    assert index.passage_count() == before + 2  # nothing indexed before was lost
+
+
+def test_cli_exit_status_says_something_was_skipped(tmp_path, capsys):
+    _bad_inputs(tmp_path / "rusak")
+    status = cli_main(["ingest", str(tmp_path / "rusak"), "--index", str(tmp_path / "idx"), "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "skipped" in err and "kosong.txt" in err
+    assert (
+        cli_main(["ingest", str(tmp_path / "rusak" / "baris.csv"), "--index", str(tmp_path / "idx2"), "--quiet"]) == 1
+    )
+    ok = _jsonl(tmp_path / "ok.jsonl", [_record(1)])
+    assert cli_main(["ingest", str(ok), "--index", str(tmp_path / "idx3"), "--quiet"]) == 0
