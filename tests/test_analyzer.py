@@ -144,3 +144,10 @@ def test_reanalysis_hits_the_cache():
     assert stem.cache_info().misses == stems.misses
     assert analyze_token.cache_info().misses == tokens.misses
     assert analyze_token.cache_info().hits >= tokens.hits + 3 * len(tokenize(text))
+
+
+def test_stopwords_with_particles_go_but_derived_words_stay():
+    assert analyze("Itulah sebabnya, sebelumnya apapun bisa terjadi") == ["jadi"]
+    # stems that are stopwords do not make the derived word one: dapat, jadi, sampai
+    assert analyze("pendapatan daerah") == ["dapat", "daerah"]
+    assert analyze("kejadian itu disampaikan") == ["jadi", "sampai"]

