@@ -6,6 +6,7 @@ Runnable on its own: ``python -m ingest.pipeline PATH... [--index DIR] [--prune]
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from ingest.store import Index, PassageRow
 
 FORMATS = {".html": "html", ".htm": "html", ".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".csv": "csv"}
-EMBED_BATCH_PASSAGES = 256
+EMBED_BATCH_PASSAGES = int(os.environ.get("TELUSUR_BATCH", "256"))  # passages embedded per commit
 
 
 @dataclass

@@ -1,0 +1,58 @@
+"""Killing ingest half-way loses nothing committed, and a rerun completes the rest."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from ingest.store import Index
+from tests.servers import telusur
+
+pytestmark = pytest.mark.server
+
+TOPICS = ("irigasi sawah", "jalan desa", "posyandu balita", "sekolah dasar", "pasar rakyat", "air bersih")
+
+
+def _records(n: int) -> list[dict]:
+    return [{"id": f"r{i}", "title": f"Program {TOPICS[i % 6]} nomor {i}",
+             "text": f"Pemerintah kecamatan meresmikan program {TOPICS[i % 6]} ke-{i} dengan anggaran {i * 7} juta "
+                     f"rupiah. Warga dusun {i} menyambut baik program itu dan berharap berlanjut tahun depan.",
+             "date": "2024-02-01", "source": "Uji", "category": "Daerah"} for i in range(n)]
+
+
+def _passages(db) -> int:
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_sigkill_mid_ingest_then_rerun_completes(tmp_path):
+    dump = tmp_path / "arsip.jsonl"
+    dump.write_text("".join(json.dumps(r) + "\n" for r in _records(300)), encoding="utf-8")
+    idx = tmp_path / "idx"
+    proc = subprocess.Popen(telusur("ingest", str(dump), "--index", str(idx), "--quiet"),
+                            env={**os.environ, "TELUSUR_BATCH": "32"}, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while _passages(idx / "articles.sqlite") == 0 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    committed = _passages(idx / "articles.sqlite")
+    assert 0 < committed < 300, "the kill should land mid-run"
+    done = subprocess.run(telusur("ingest", str(dump), "--index", str(idx), "--quiet"), capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "300 read" in done.stderr
+    index = Index(idx)
+    assert index.article_count() == 300 == index.passage_count() == index.vectors.count()
+    again = subprocess.run(telusur("ingest", str(dump), "--index", str(idx), "--quiet"), capture_output=True,
+                           text=True, timeout=600)
+    assert "0 added" in again.stderr
