@@ -24,12 +24,13 @@ class Article:
     author: str = ""
     origin: str = ""  # the file it was read from (for --prune and error messages)
     extra: dict[str, str] = field(default_factory=dict)
+    regions: list[str] = field(default_factory=list)  # kabupaten/kota then provinsi (ingest/regions.py)
 
     @property
     def fingerprint(self) -> str:
         """Hash of everything indexed about the article; a change means re-index."""
         parts = [self.title, self.text, self.date or "", self.source, self.url, self.category,
-                 self.author, repr(sorted(self.extra.items()))]
+                 self.author, repr(sorted(self.extra.items())), "|".join(self.regions)]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 

@@ -9,6 +9,7 @@ is the cosine similarity.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,6 +107,7 @@ class Embedder:
         self.threads = threads
         self.name = _weights_name(self.model_id)
         self._model: SentenceTransformer | None = None
+        self._load_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Embedder({self.model_id!r}, precision={self.precision!r})"
@@ -114,7 +116,9 @@ class Embedder:
     def model(self) -> SentenceTransformer:
         """The loaded sentence-transformers model (loads, and converts on first use, when needed)."""
         if self._model is None:
-            self._model = self._load()
+            with self._load_lock:  # server threads may race for the first query
+                if self._model is None:
+                    self._model = self._load()
         return self._model
 
     @property

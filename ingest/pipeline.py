@@ -17,12 +17,14 @@ from ingest.article import Article, SkipInput
 from ingest.embcache import EmbeddingCache, embed_with_cache
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
+from ingest.regions import detect_regions
 from ingest.split import split_passages
 from ingest.store import Index, PassageRow
 
 FORMATS = {".html": "html", ".htm": "html", ".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".csv": "csv"}
 EMBED_BATCH_PASSAGES = int(os.environ.get("TELUSUR_BATCH", "256"))  # passages embedded per commit
+API_ORIGIN = "api:"  # origin of articles added through POST /api/documents (never pruned)
 
 
 @dataclass
@@ -153,6 +155,8 @@ class Ingester:
             return
         self._seen[article.article_id] = article.origin
         self.report.read += 1
+        if not article.regions:
+            article.regions = detect_regions(article.title, article.text)
         if self._fingerprints.get(article.article_id) == article.fingerprint:
             self.report.unchanged_articles += 1
             self.report.unchanged += len(self.index.passage_ids_of(article.article_id))
@@ -190,6 +194,8 @@ class Ingester:
         """Remove articles whose source file is gone, or that a re-read file no longer contains."""
         gone = []
         for origin, ids in self.index.origins().items():
+            if origin.startswith(API_ORIGIN):
+                continue  # added through POST /api/documents: no file to check
             if not Path(origin).exists():
                 gone += ids
             elif origin in read_origins:
@@ -221,7 +227,15 @@ def rebuild_lexical(index: Index) -> LexicalIndex:
 
 def ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder, *, prune: bool = False,
                  show_progress: bool = True, log: Callable[[str], None] | None = None) -> IngestReport:
-    """Ingest files and folders into ``index``; skipped inputs are reported, never fatal."""
+    """Ingest files and folders into ``index``; skipped inputs are reported, never fatal.
+
+    Holds the index's writer lock throughout, so API writers (POST /api/documents) wait their turn."""
+    with index.writing():
+        return _ingest_paths(paths, index, embedder, prune=prune, show_progress=show_progress, log=log)
+
+
+def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder, *, prune: bool,
+                  show_progress: bool, log: Callable[[str], None] | None) -> IngestReport:
     log = log or (lambda line: print(line, file=sys.stderr))
     files, problems = discover(paths)
     bar = _progress_bar(show_progress)

@@ -31,6 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("collection", "TELUSUR_COLLECTION", "telusur_passages", "Chroma collection name."),
     Setting("mode", "TELUSUR_MODE", "hybrid", "Default ranking: hybrid, dense or bm25."),
     Setting("api_token", "TELUSUR_API_TOKEN", "", "Bearer token enabling POST /api/documents (off when empty)."),
+    Setting("region_aliases", "TELUSUR_REGION_ALIASES", "",
+            "Extra region alias file (TSV: alias, official Kemendagri name or -) for region detection."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

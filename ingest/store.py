@@ -7,15 +7,19 @@ Writes go to Chroma first, then SQLite commits, then vectors of replaced passage
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ingest import wire
 from ingest.article import Article
 from ingest.settings import setting
 
@@ -24,7 +28,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, date TEXT, day INTEGER,
     source TEXT NOT NULL, url TEXT NOT NULL, category TEXT NOT NULL, author TEXT NOT NULL,
-    origin TEXT NOT NULL, extra TEXT NOT NULL, fingerprint TEXT NOT NULL
+    origin TEXT NOT NULL, extra TEXT NOT NULL, fingerprint TEXT NOT NULL, regions TEXT NOT NULL DEFAULT '[]',
+    cluster_id TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
 CREATE TABLE IF NOT EXISTS passages (
@@ -34,6 +39,10 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
 CREATE TABLE IF NOT EXISTS pending_deletes (passage_id TEXT PRIMARY KEY);
 """
+ARTICLE_COLUMNS = ("article_id", "title", "text", "date", "day", "source", "url", "category", "author", "origin",
+                   "extra", "fingerprint", "regions", "cluster_id")
+# Columns added after the first release: (name, declaration) for ALTER TABLE on older index files.
+ADDED_COLUMNS = (("regions", "TEXT NOT NULL DEFAULT '[]'"), ("cluster_id", "TEXT"))
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,17 @@ class Index:
         self._vectors: ChromaVectors | None = None
         self._local = threading.local()
         self.db.executescript(SCHEMA)
+        self._migrate()
+        self.db.executescript(wire.SCHEMA)
+
+    def _migrate(self) -> None:
+        """Add the columns that older index files lack (their values fill in when articles are re-ingested)."""
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(articles)")}
+        with self.db:
+            for name, declaration in ADDED_COLUMNS:
+                if name not in have:
+                    self.db.execute(f"ALTER TABLE articles ADD COLUMN {name} {declaration}")
+            self.db.execute("CREATE INDEX IF NOT EXISTS articles_cluster ON articles(cluster_id)")
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -162,10 +182,21 @@ class Index:
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 f"SELECT p.passage_id, p.article_id, p.position, p.text, p.start_char, p.end_char, "
-                f"a.title, a.date, a.day, a.source, a.url, a.category, a.author "
+                f"a.title, a.date, a.day, a.source, a.url, a.category, a.author, a.regions, "
+                f"COALESCE(a.cluster_id, a.article_id) AS cluster_id "
                 f"FROM passages p JOIN articles a USING (article_id) WHERE p.passage_id IN ({marks})", chunk)
             found.update((r["passage_id"], r) for r in rows)
         return found
+
+    def first_passage_ids(self) -> list[str]:
+        """The first passage of every article (what a filter-only listing shows)."""
+        return [r[0] for r in self.db.execute("SELECT passage_id FROM passages WHERE position=0")]
+
+    def cluster_members(self, cluster_id: str) -> list[sqlite3.Row]:
+        """The articles of a wire-copy cluster, earliest first."""
+        return list(self.db.execute(
+            "SELECT article_id, title, source, date, url FROM articles WHERE cluster_id=? "
+            "ORDER BY date IS NULL, substr(date, 1, 10), article_id", (cluster_id,)))
 
     def article_passages(self, article_id: str) -> list[sqlite3.Row]:
         return list(self.db.execute("SELECT * FROM passages WHERE article_id=? ORDER BY position", (article_id,)))
@@ -188,6 +219,26 @@ class Index:
         return by_origin
 
     # -- writing ------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writing(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the index's writer lock (``write.lock``, across threads and processes): one writer at a time.
+
+        Waits up to ``timeout`` seconds (None: as long as it takes), then raises TimeoutError."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with open(self.directory / "write.lock", "a+b") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | (fcntl.LOCK_NB if deadline is not None else 0))
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise TimeoutError(f"index {self.directory} is being written by another writer") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def put_article(self, article: Article, rows: Sequence[PassageRow], vectors: np.ndarray) -> tuple[int, int]:
         """Store (or replace) one article with its passages; returns (passages added, removed)."""
         old_ids = set(self.passage_ids_of(article.article_id))
@@ -199,10 +250,11 @@ class Index:
         stale = sorted(old_ids - set(new_ids))
         with self.db:
             self.db.execute("DELETE FROM passages WHERE article_id=?", (article.article_id,))
-            self.db.execute("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                            _article_values(article))
+            self.db.execute(f"INSERT OR REPLACE INTO articles ({','.join(ARTICLE_COLUMNS)}) "
+                            f"VALUES ({','.join('?' * len(ARTICLE_COLUMNS))})", _article_values(article))
             self.db.executemany("INSERT OR REPLACE INTO passages VALUES (?,?,?,?,?,?,?)",
                                 [_passage_values(r) for r in rows])
+            wire.link(self.db, article.article_id, article.text)
             self.db.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(p,) for p in stale])
         self.flush_deletes()
         return len(fresh), len(stale)
@@ -221,6 +273,7 @@ class Index:
             with self.db:
                 self.db.execute("DELETE FROM passages WHERE article_id=?", (aid,))
                 self.db.execute("DELETE FROM articles WHERE article_id=?", (aid,))
+                wire.unlink(self.db, aid)
                 self.db.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(p,) for p in ids])
             removed += len(ids)
         self.flush_deletes()
@@ -249,7 +302,8 @@ def _vector_metadata(article: Article, row: PassageRow, day: int | None) -> dict
 
 def _article_values(a: Article) -> tuple:
     return (a.article_id, a.title, a.text, a.date, day_number(a.date), a.source, a.url, a.category, a.author,
-            a.origin, json.dumps(a.extra, ensure_ascii=False), a.fingerprint)
+            a.origin, json.dumps(a.extra, ensure_ascii=False), a.fingerprint,
+            json.dumps(a.regions, ensure_ascii=False), a.article_id)
 
 
 def _passage_values(r: PassageRow) -> tuple:

@@ -1,51 +1,66 @@
-"""The Flask app: the Indonesian search page, the article page and the JSON API."""
+"""The Flask app: the Indonesian search page, the article page, the Atom feed and the JSON API."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, Response, abort, jsonify, make_response, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from ingest.regions import region_of, short_label
+from ingest.settings import setting
 from search_app.dates_id import format_date_id
-from search_app.query import MAX_QUERY_CHARS
-from search_app.search import MODES, Filters, Searcher, open_searcher
+from search_app.documents import MAX_BODY_BYTES, InvalidDocuments, check_token, parse_documents, write_documents
+from search_app.export import to_csv
+from search_app.facets import region_tree, row_regions
+from search_app.feed import atom_feed
+from search_app.openapi import openapi_document
+from search_app.overview import index_overview
+from search_app.params import MAX_EXPORT_K, MAX_PAGE, BadRequest, filter_count, filters_of, search_params, url_args
+from search_app.related import related_articles
+from search_app.search import MODES, SORTS, Searcher, SearchResponse, open_searcher
 
-MAX_K = 50
-MAX_PAGE = 100
 EXAMPLES = (
     "Berapa inovasi yang dilahirkan Lampung Barat hingga 2024?",
     "Siapa yang membuka Bimtek Inovasi Daerah?",
     "\"pelayanan publik\" digital desa",
+    "banjir Padang -APBD",
 )
+FEED_SIZE = 20
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
 log = logging.getLogger("telusur")
 
 
-class BadRequest(ValueError):
-    """A request parameter out of range; the message names the parameter."""
-
-
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``config["SEARCHER"]`` passes a ready searcher (tests), else ``INDEX`` names the index
-    directory and the searcher is opened on first use, so the server starts answering at once."""
+    directory and the searcher is opened on first use, so the server starts answering at once.
+    ``API_TOKEN`` enables POST /api/documents (default: the ``api_token`` setting; empty: off)."""
     app = Flask(__name__)
-    app.config.update(INDEX=None, SEARCHER=None, DEFAULT_MODE="hybrid")
+    app.config.update(INDEX=None, SEARCHER=None, DEFAULT_MODE="hybrid", API_TOKEN=None,
+                      MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     app.config.update(config or {})
-    app.jinja_env.filters["tanggal"] = format_date_id
+    app.json.ensure_ascii = False
+    app.jinja_env.filters.update(tanggal=format_date_id, angka=format_number_id, wilayah=region_label)
+    app.jinja_env.globals.update(url_args=url_args, sorts=SORTS, modes=MODES)
 
     def searcher() -> Searcher:
         if app.config["SEARCHER"] is None:
             app.config["SEARCHER"] = open_searcher(app.config["INDEX"])
         return app.config["SEARCHER"]
+
+    def api_token() -> str:
+        token = app.config["API_TOKEN"]
+        return setting("api_token") if token is None else token
 
     @app.after_request
     def security_headers(response):
@@ -58,7 +73,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        return _error(err.code or 500, err.description or err.name)
+        response = _error(err.code or 500, err.description or err.name)
+        if err.code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="telusur"'
+        return response
 
     @app.errorhandler(Exception)
     def crash(err: Exception):
@@ -70,31 +88,145 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         index = searcher().index
         return jsonify(status="ok", articles=index.article_count(), passages=index.passage_count())
 
-    @app.get("/api/search")
-    def api_search():
-        params = search_params(app.config["DEFAULT_MODE"])
-        if not params["query"]:
-            raise BadRequest("parameter q (the question) is required")
-        return jsonify(run_search(searcher(), params).to_json())
-
     @app.get("/")
     def page():
-        params = search_params(app.config["DEFAULT_MODE"])
-        response = run_search(searcher(), params) if params["query"] else None
-        index = searcher().index
+        params = search_params(request.args, app.config["DEFAULT_MODE"])
+        active = filter_count(params)
+        response = run_search(searcher(), params) if params["query"] or active else None
+        overview = None if response else index_overview(searcher().index)
         return render_template("search.html", params=params, response=response, examples=EXAMPLES,
-                               empty_index=index.article_count() == 0, modes=MODES)
+                               empty_index=searcher().index.article_count() == 0, active_filters=active,
+                               overview=overview,
+                               regions=region_tree(response.facets["region"]) if response else [],
+                               pages=page_numbers(response) if response else [])
+
+    @app.get("/api/search")
+    def api_search():
+        params = search_params(request.args, app.config["DEFAULT_MODE"], max_k=MAX_EXPORT_K)
+        fmt = request.args.get("format", "json") or "json"
+        if fmt not in ("json", "csv"):
+            raise BadRequest("parameter format harus json atau csv")
+        if not params["query"] and not filter_count(params):
+            raise BadRequest("parameter q (pertanyaan) wajib diisi, atau setidaknya satu saringan")
+        response = run_search(searcher(), params)
+        if fmt == "csv":
+            name = _slug(params["query"]) or "saringan"
+            return Response("\ufeff" + to_csv(response), mimetype="text/csv",
+                            headers={"Content-Disposition": f'attachment; filename="telusur-{name}.csv"'})
+        return jsonify(response.to_json())
+
+    @app.get("/feed")
+    def feed():
+        params = search_params(request.args, app.config["DEFAULT_MODE"])
+        if not params["query"] and not filter_count(params):
+            raise BadRequest("parameter q (pertanyaan) wajib diisi, atau setidaknya satu saringan")
+        response = searcher().search(params["query"], k=FEED_SIZE, mode=params["mode"], filters=filters_of(params),
+                                     sort="newest", per_article=1, group_copies=True)
+        args = url_args(params, sort="relevance", k=10, page=1)
+        body = atom_feed(title=feed_title(params), feed_url=url_for("feed", _external=True, **args),
+                         page_url=url_for("page", _external=True, **url_args(params, sort="newest", page=1)),
+                         results=response.results,
+                         article_url=lambda r: url_for("article", article_id=r.article_id, _external=True))
+        return Response(body, mimetype="application/atom+xml")
 
     @app.get("/artikel/<article_id>")
     def article(article_id: str):
-        row = searcher().index.article(article_id)
+        index = searcher().index
+        row = index.article(article_id)
         if row is None:
             abort(404, description=f"Artikel {article_id!r} tidak ditemukan.")
-        span = _passage_span(searcher().index.article_passages(article_id), request.args.get("p", ""))
+        span = _passage_span(index.article_passages(article_id), request.args.get("p", ""))
         return render_template("article.html", article=row, paragraphs=paragraphs(row["text"], span),
-                               query=request.args.get("q", ""))
+                               query=request.args.get("q", "")[:500], regions=row_regions(row),
+                               copies=searcher().copies_of(row["cluster_id"] or article_id, article_id),
+                               related=related_articles(index, article_id))
+
+    @app.get("/api/artikel/<article_id>")
+    def api_article(article_id: str):
+        index = searcher().index
+        row = index.article(article_id)
+        if row is None:
+            abort(404, description=f"Artikel {article_id!r} tidak ditemukan.")
+        return jsonify(article_json(row, searcher(), index))
+
+    @app.get("/api/openapi.json")
+    def openapi():
+        return jsonify(openapi_document(url_for("page", _external=True).rstrip("/")))
+
+    @app.post("/api/documents")
+    def add_documents():
+        token = api_token()
+        if not token:
+            abort(403, description="POST /api/documents nonaktif: belum ada token API "
+                                   "(atur TELUSUR_API_TOKEN atau API_TOKEN di konfigurasi).")
+        if not check_token(request.headers.get("Authorization"), token):
+            abort(401, description="Token API salah atau tidak ada (kirim header Authorization: Bearer <token>).")
+        body = request.get_json(silent=True)
+        if body is None:
+            raise BadRequest("isi permintaan harus JSON (Content-Type: application/json)")
+        try:
+            articles = parse_documents(body)
+        except InvalidDocuments as err:
+            raise BadRequest(str(err)) from None
+        try:
+            statuses = write_documents(searcher().index, searcher().embedder, articles)
+        except TimeoutError:
+            abort(503, description="Indeks sedang diperbarui oleh proses lain; coba lagi sebentar lagi.")
+        added = any(s["status"] == "added" for s in statuses)
+        return jsonify(articles=statuses, count=len(statuses)), 201 if added else 200
 
     return app
+
+
+def run_search(searcher: Searcher, params: dict[str, Any]) -> SearchResponse:
+    """The page's and the API's search: filters, sort, facets, one result per wire-copy cluster."""
+    return searcher.search(params["query"], k=params["k"], page=params["page"], mode=params["mode"],
+                           filters=filters_of(params), sort=params["sort"], facets=True, group_copies=True,
+                           per_article=1)
+
+
+def article_json(row, searcher: Searcher, index) -> dict:
+    """An article as the API returns it: metadata, text, regions, wire copies and related articles."""
+    keys = ("article_id", "title", "text", "date", "source", "url", "category", "author")
+    body = {k: row[k] for k in keys}
+    body.update(regions=row_regions(row), cluster_id=row["cluster_id"] or row["article_id"],
+                also_published=searcher.copies_of(row["cluster_id"] or row["article_id"], row["article_id"]),
+                related=related_articles(index, row["article_id"]))
+    return body
+
+
+def feed_title(params: dict[str, Any]) -> str:
+    parts = [f"“{params['query']}”"] if params["query"] else []
+    parts += params["sources"] + params["categories"] + [region_label(r) for r in params["regions"]]
+    if params["date_from"] or params["date_to"]:
+        parts.append(f"{format_date_id(params['date_from']) or '…'} – {format_date_id(params['date_to']) or '…'}")
+    return "Telusur: " + " · ".join(parts)
+
+
+def page_numbers(response: SearchResponse) -> list[int | None]:
+    """Page links to show: first, last and two either side of the current one (None marks a gap)."""
+    last = min(MAX_PAGE, max(1, -(-response.total // response.k)))
+    wanted = sorted({1, last, *range(max(1, response.page - 2), min(last, response.page + 2) + 1)})
+    out: list[int | None] = []
+    for n in wanted:
+        if out and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out if last > 1 else []
+
+
+def region_label(name: str) -> str:
+    region = region_of(name)
+    return region.label if region else short_label(name)
+
+
+def format_number_id(n: int) -> str:
+    """1234 → "1.234" (Indonesian thousands separator)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
 
 
 def _passage_span(passages, passage_id: str) -> tuple[int, int] | None:
@@ -116,54 +248,7 @@ def paragraphs(text: str, span: tuple[int, int] | None) -> list[tuple[str, bool]
     return out
 
 
-def _error(status: int, message: str):
+def _error(status: int, message: str) -> Response:
     if request.path.startswith("/api/") or request.path == "/healthz":
-        return jsonify(error=message, status=status), status
-    return render_template("error.html", status=status, message=message), status
-
-
-def search_params(default_mode: str) -> dict[str, Any]:
-    """The search parameters of the current request, validated (BadRequest names the bad one)."""
-    args = request.args
-    query = args.get("q", "").strip()
-    if len(query) > MAX_QUERY_CHARS:
-        raise BadRequest(f"parameter q is too long ({len(query)} characters; at most {MAX_QUERY_CHARS})")
-    mode = args.get("mode", default_mode) or default_mode
-    if mode not in MODES:
-        raise BadRequest(f"parameter mode must be one of {', '.join(MODES)}")
-    return {"query": query, "k": _int_arg("k", 10, 1, MAX_K), "page": _int_arg("page", 1, 1, MAX_PAGE),
-            "mode": mode, "date_from": _date_arg("date_from"), "date_to": _date_arg("date_to"),
-            "sources": [s for s in args.getlist("source") if s],
-            "categories": [c for c in args.getlist("category") if c]}
-
-
-def run_search(searcher: Searcher, params: dict[str, Any]):
-    filters = Filters(date_from=params["date_from"], date_to=params["date_to"], sources=params["sources"],
-                      categories=params["categories"])
-    return searcher.search(params["query"], k=params["k"], page=params["page"], mode=params["mode"],
-                           filters=filters)
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"parameter {name} must be a whole number, not {raw[:20]!r}") from None
-    if not low <= value <= high:
-        raise BadRequest(f"parameter {name} must be between {low} and {high}")
-    return value
-
-
-def _date_arg(name: str) -> str | None:
-    from datetime import date
-
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw).isoformat()
-    except ValueError:
-        raise BadRequest(f"parameter {name} must be a date YYYY-MM-DD, not {raw[:20]!r}") from None
+        return make_response(jsonify(error=message, status=status), status)
+    return make_response(render_template("error.html", status=status, message=message), status)

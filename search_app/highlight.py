@@ -8,13 +8,14 @@ from collections.abc import Collection
 from html import escape
 
 from ingest.analyzer import analyze
-from ingest.split import split_sentences
+from ingest.split import sentence_spans, split_sentences
 
 WORD = re.compile(r"\w+(?:[-/.,]\w+)*", re.UNICODE)
 NUMBER = re.compile(r"\d")
 # Question words and what kind of token answers them.
 ASKS_NUMBER = {"berapa", "berapakah", "jumlah", "how many", "how much"}
 ASKS_WHEN = {"kapan", "kapankah", "tahun berapa", "tanggal berapa", "when"}
+SNIPPET_CHARS = 320
 
 
 def query_terms(query: str) -> set[str]:
@@ -70,3 +71,26 @@ def answer_sentence(passage: str, query: str, *, idf: dict[str, float] | None = 
         if score > best_score:
             best, best_score = sentence, score
     return best
+
+
+def snippet_html(text: str, terms: Collection[str], *, answer: str | None = None,
+                 max_chars: int = SNIPPET_CHARS) -> str:
+    """A short excerpt of ``text``: the answer sentence (else the first sentence with a query word) with its
+    neighbours up to ``max_chars``, marked like ``mark_html``, with "…" where the text was cut."""
+    spans = sentence_spans(text)
+    if not spans:
+        return mark_html(text, terms, answer=answer)
+    focus = next((i for i, (a, b) in enumerate(spans) if text[a:b] == answer), None)
+    if focus is None:
+        focus = next((i for i, (a, b) in enumerate(spans) if set(analyze(text[a:b])) & set(terms)), 0)
+    lo = hi = focus
+    grew = True
+    while grew:
+        grew = False
+        for lo2, hi2 in ((lo, hi + 1), (lo - 1, hi)):  # the next sentence first, then the previous one
+            if lo2 >= 0 and hi2 < len(spans) and spans[hi2][1] - spans[lo2][0] <= max_chars:
+                lo, hi, grew = lo2, hi2, True
+    start, end = spans[lo][0], spans[hi][1]
+    window = text[start:end]
+    body = mark_html(window, terms, answer=answer if answer and answer in window else None)
+    return ("… " if start > 0 else "") + body + (" …" if text[end:].strip() else "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +14,12 @@ from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
 from ingest.store import Index
 from search_app import fuse
-from search_app.highlight import answer_sentence, mark_html, query_terms
+from search_app.facets import FACET_FIELDS, facet_counts, row_regions
+from search_app.highlight import answer_sentence, mark_html, query_terms, snippet_html
 from search_app.query import ParsedQuery, parse_query
 
 MODES = ("hybrid", "dense", "bm25")
+SORTS = ("relevance", "newest", "oldest")
 DENSE_DEPTH = 100
 LEXICAL_DEPTH = 100
 DEEP = 1000  # candidate depth when filters or phrase constraints must be satisfied
@@ -32,9 +34,16 @@ class Filters:
     date_to: str | None = None
     sources: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)  # official names: kabupaten/kota or provinsi
 
     def active(self) -> bool:
-        return bool(self.date_from or self.date_to or self.sources or self.categories)
+        return bool(self.date_from or self.date_to or self.sources or self.categories or self.regions)
+
+    def without(self, facet: str) -> Filters:
+        """These filters less one facet's ("date", "source", "category", "region"): for that facet's counts."""
+        if facet == "date":
+            return replace(self, date_from=None, date_to=None)
+        return replace(self, **{FACET_FIELDS[facet]: []})
 
     def allows(self, row) -> bool:
         day = row["day"]
@@ -44,7 +53,10 @@ class Filters:
             return False
         if self.sources and row["source"] not in self.sources:
             return False
-        return not (self.categories and row["category"] not in self.categories)
+        if self.categories and row["category"] not in self.categories:
+            return False
+        return not (self.regions and not set(self.regions) & set(row_regions(row)))
+
 
 
 @dataclass
@@ -63,6 +75,10 @@ class Result:
     answer: str | None
     position: int
     more_from_article: int = 0
+    regions: list[str] = field(default_factory=list)
+    cluster_id: str = ""
+    snippet_html: str = ""  # a short window of passage_html around the answer, "…" where cut
+    also_published: list[dict] = field(default_factory=list)  # wire copies: article_id, title, source, date, url
 
 
 @dataclass
@@ -73,10 +89,15 @@ class SearchResponse:
     page: int
     total: int
     results: list[Result]
+    sort: str = "relevance"
+    facets: dict | None = None  # facet -> [{"value", "count", "selected", ...}] (see search_app/facets.py)
 
     def to_json(self) -> dict:
-        return {"query": self.query, "mode": self.mode, "k": self.k, "page": self.page, "total": self.total,
-                "results": [asdict(r) for r in self.results]}
+        body = {"query": self.query, "mode": self.mode, "k": self.k, "page": self.page, "total": self.total,
+                "sort": self.sort, "results": [asdict(r) for r in self.results]}
+        if self.facets is not None:
+            body["facets"] = self.facets
+        return body
 
 
 class Searcher:
@@ -140,24 +161,49 @@ class Searcher:
 
     # -- the whole answer ---------------------------------------------------------------------------
     def search(self, query: str, *, k: int = 10, page: int = 1, mode: str = "hybrid",
-               filters: Filters | None = None, per_article: int = PER_ARTICLE, highlight: bool = True
-               ) -> SearchResponse:
+               filters: Filters | None = None, per_article: int = PER_ARTICLE, highlight: bool = True,
+               sort: str = "relevance", facets: bool = False, group_copies: bool = False) -> SearchResponse:
+        """Ranked excerpts for ``query``, ``filters`` applied, page ``page`` of ``k``.
+
+        ``sort``: relevance, newest or oldest. ``facets``: also count the pool's articles per facet value
+        (search_app/facets.py). ``group_copies``: one result per wire-copy cluster, its earliest member, the
+        others in ``also_published``. Without query words but with filters: the matching articles, newest first.
+        """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         parsed = parse_query(query)
         filters = filters or Filters()
-        constrained = filters.active() or parsed.phrases or parsed.excluded
-        depth = DEEP if constrained else max(DENSE_DEPTH, k * page * 3)
-        ranked = self.candidates(parsed, mode, depth) if (parsed.text or parsed.phrases) else []
+        if not (parsed.text or parsed.phrases) and filters.active():
+            ranked = [(pid, 0.0) for pid in self.index.first_passage_ids()]
+            sort = "newest" if sort == "relevance" else sort
+        else:
+            constrained = filters.active() or parsed.phrases or parsed.excluded or facets or sort != "relevance"
+            depth = DEEP if constrained else max(DENSE_DEPTH, k * page * 3)
+            ranked = self.candidates(parsed, mode, depth) if (parsed.text or parsed.phrases) else []
         rows = self.index.passages([pid for pid, _ in ranked])
-        kept = [(pid, s) for pid, s in ranked if pid in rows and filters.allows(rows[pid])
-                and parsed.allows(rows[pid]["title"] + "\n" + rows[pid]["text"])]
+        pool = [(pid, s) for pid, s in ranked
+                if pid in rows and parsed.allows(rows[pid]["title"] + "\n" + rows[pid]["text"])]
+        kept = [(pid, s) for pid, s in pool if filters.allows(rows[pid])]
+        if group_copies:
+            kept = lead_passages(kept, rows)
         shown, extra = diversify(kept, [rows[pid]["article_id"] for pid, _ in kept], per_article)
+        shown = sort_passages(shown, rows, sort)
         page_ids = shown[(page - 1) * k: page * k]
         terms = query_terms(parsed.text + " " + " ".join(parsed.phrases))
         results = [self._result((page - 1) * k + n + 1, pid, score, rows[pid], parsed, terms, extra, highlight)
                    for n, (pid, score) in enumerate(page_ids)]
-        return SearchResponse(query=query, mode=mode, k=k, page=page, total=len(shown), results=results)
+        if group_copies:
+            for r in results:
+                r.also_published = self.copies_of(r.cluster_id, r.article_id)
+        counts = facet_counts([rows[pid] for pid, _ in pool], filters) if facets else None
+        return SearchResponse(query=query, mode=mode, k=k, page=page, total=len(shown), results=results,
+                              sort=sort, facets=counts)
+
+    def copies_of(self, cluster_id: str, article_id: str) -> list[dict]:
+        """The other articles of a wire-copy cluster, earliest first."""
+        return [dict(r) for r in self.index.cluster_members(cluster_id) if r["article_id"] != article_id]
 
     def _result(self, rank: int, pid: str, score: float, row, parsed: ParsedQuery, terms: set[str],
                 extra: dict[str, int], highlight: bool = True) -> Result:
@@ -167,7 +213,39 @@ class Searcher:
                       category=row["category"], passage=row["text"],
                       passage_html=mark_html(row["text"], terms, answer=answer) if highlight else "",
                       answer=answer,
-                      position=row["position"], more_from_article=extra.get(row["article_id"], 0))
+                      position=row["position"], more_from_article=extra.get(row["article_id"], 0),
+                      regions=row_regions(row), cluster_id=row["cluster_id"],
+                      snippet_html=snippet_html(row["text"], terms, answer=answer) if highlight else "")
+
+
+def lead_passages(ranked: Sequence[tuple[str, float]], rows: dict) -> list[tuple[str, float]]:
+    """One article per wire-copy cluster: the passages of its earliest-published member in ``ranked``.
+
+    A story ranks by its best-matching copy: the lead's first passage takes the cluster's best score."""
+    lead: dict[str, tuple] = {}
+    best: dict[str, float] = {}
+    for pid, score in ranked:
+        row = rows[pid]
+        key = (row["date"] is None, (row["date"] or "")[:10], row["article_id"])
+        lead[row["cluster_id"]] = min(lead.get(row["cluster_id"], key), key)
+        best[row["cluster_id"]] = max(best.get(row["cluster_id"], score), score)
+    out: list[tuple[str, float]] = []
+    for pid, score in ranked:
+        cluster = rows[pid]["cluster_id"]
+        if rows[pid]["article_id"] == lead[cluster][2]:
+            out.append((pid, best.pop(cluster, score)))
+    return sorted(out, key=lambda item: -item[1])
+
+
+def sort_passages(items: list[tuple[str, float]], rows: dict, sort: str) -> list[tuple[str, float]]:
+    """``items`` in relevance order, or by publication date (undated last), better score first on a tie."""
+    if sort == "relevance":
+        return items
+    dated = [x for x in items if rows[x[0]]["date"]]
+    undated = [x for x in items if not rows[x[0]]["date"]]
+    if sort == "newest":
+        return sorted(dated, key=lambda x: (rows[x[0]]["date"][:19], x[1]), reverse=True) + undated
+    return sorted(dated, key=lambda x: (rows[x[0]]["date"][:19], -x[1])) + undated
 
 
 def diversify(ranked: Sequence[tuple[str, float]], article_ids: Sequence[str], per_article: int

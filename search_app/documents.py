@@ -1,0 +1,92 @@
+"""POST /api/documents: add or update articles through the API, in the same record format as JSONL/CSV ingest.
+
+The whole body is validated before anything is written. Writers are serialised by the index's writer lock;
+each article is written atomically (idempotent Chroma upsert, then one SQLite transaction), so a retried
+request converges on the same state, and the BM25 index is rebuilt before the response, so the documents are
+searchable at once (the Searcher reloads it when it changes).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+
+from ingest.article import Article, SkipInput
+from ingest.dumps import record_to_article
+from ingest.embed import Embedder
+from ingest.pipeline import API_ORIGIN, Ingester, passage_rows
+from ingest.store import Index
+
+ORIGIN = f"{API_ORIGIN}documents"
+MAX_DOCUMENTS = 1000
+MAX_BODY_BYTES = 32 * 1024 * 1024
+STRING_FIELDS = ("id", "title", "text", "date", "source", "url", "category", "author")
+LOCK_TIMEOUT = 30.0
+
+
+class InvalidDocuments(ValueError):
+    """The body is not a valid article or list of articles; the message names the first problem."""
+
+
+def check_token(header: str | None, token: str) -> bool:
+    """True when an ``Authorization: Bearer …`` header carries ``token`` (compared in constant time)."""
+    scheme, _, given = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def parse_documents(body: object) -> list[Article]:
+    """Articles from a JSON body (one object or a list of them), all validated before any is written."""
+    if isinstance(body, Mapping):
+        items = [body]
+    elif isinstance(body, list):
+        items = body
+    else:
+        raise InvalidDocuments("the body must be a JSON object (one article) or a list of article objects")
+    if not items:
+        raise InvalidDocuments("the list of articles is empty")
+    if len(items) > MAX_DOCUMENTS:
+        raise InvalidDocuments(f"at most {MAX_DOCUMENTS} articles per request, not {len(items)}")
+    articles: list[Article] = []
+    seen: set[str] = set()
+    for n, item in enumerate(items):
+        article = _article(item, f"article {n}" if len(items) > 1 else "article")
+        if article.article_id in seen:
+            raise InvalidDocuments(f"article {n}: id {article.article_id!r} appears twice in the body")
+        seen.add(article.article_id)
+        articles.append(article)
+    return articles
+
+
+def _article(item: object, where: str) -> Article:
+    if not isinstance(item, Mapping):
+        raise InvalidDocuments(f"{where}: not a JSON object")
+    for name in STRING_FIELDS:
+        if item.get(name) is not None and not isinstance(item[name], str):
+            raise InvalidDocuments(f"{where}: field {name!r} must be a string")
+    try:
+        article = record_to_article(item, ORIGIN, where)
+    except SkipInput as err:
+        raise InvalidDocuments(str(err)) from None
+    if "date_raw" in article.extra:
+        raise InvalidDocuments(f"{where}: field 'date' is not a date ({article.extra['date_raw'][:40]!r})")
+    if not passage_rows(article):
+        raise InvalidDocuments(f"{where}: field 'text' has no body text")
+    return article
+
+
+def write_documents(index: Index, embedder: Embedder, articles: list[Article]) -> list[dict]:
+    """Store validated articles; per article its id, status (added, updated, unchanged), regions, cluster."""
+    with index.writing(timeout=LOCK_TIMEOUT):
+        before = index.fingerprints()
+        ingester = Ingester(index, embedder)
+        for article in articles:
+            ingester.add(article)
+        ingester.finish()
+    statuses = []
+    for a in articles:
+        row = index.article(a.article_id)
+        status = "added" if a.article_id not in before else (
+            "unchanged" if before[a.article_id] == a.fingerprint else "updated")
+        statuses.append({"id": a.article_id, "status": status, "regions": a.regions,
+                         "cluster_id": row["cluster_id"] if row else None})
+    return statuses

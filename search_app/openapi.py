@@ -1,0 +1,158 @@
+"""The OpenAPI 3 description of the JSON API, served at /api/openapi.json."""
+
+from __future__ import annotations
+
+from search_app.params import DEFAULT_K, MAX_EXPORT_K, MAX_PAGE
+from search_app.query import MAX_QUERY_CHARS
+from search_app.search import MODES, SORTS
+
+
+def _param(name: str, description: str, schema: dict, *, repeat: bool = False, required: bool = False) -> dict:
+    body = {"name": name, "in": "query", "description": description, "required": required, "schema": schema}
+    if repeat:
+        body.update(schema={"type": "array", "items": schema}, style="form", explode=True)
+    return body
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {status: _json(_ref("Error"), text) for status, text in (
+    ("400", "A parameter or the body is invalid; the message names it."), ("404", "Not found."),
+    ("500", "Server error (no details are exposed)."))}
+
+FILTERS = [
+    _param("date_from", "Earliest publication date (inclusive).", {"type": "string", "format": "date"}),
+    _param("date_to", "Latest publication date (inclusive).", {"type": "string", "format": "date"}),
+    _param("source", "Outlet; repeat for several (OR).", {"type": "string"}, repeat=True),
+    _param("category", "Category; repeat for several (OR).", {"type": "string"}, repeat=True),
+    _param("region", "Official kabupaten/kota or provinsi name (e.g. 'Kabupaten Lampung Barat', 'Lampung'); "
+                     "repeat for several (OR).", {"type": "string"}, repeat=True),
+    _param("mode", "Ranking.", {"type": "string", "enum": list(MODES), "default": "hybrid"}),
+]
+QUERY = _param("q", "The question or keywords (\"exact phrase\", -excluded). Required unless a filter is set.",
+               {"type": "string", "maxLength": MAX_QUERY_CHARS})
+
+COPY = {"type": "object", "required": ["article_id", "title", "source", "date", "url"], "properties": {
+    "article_id": {"type": "string"}, "title": {"type": "string"}, "source": {"type": "string"},
+    "date": {"type": "string", "nullable": True}, "url": {"type": "string"}}}
+RELATED = {"allOf": [_ref("ArticleRef"), {"type": "object", "properties": {"score": {"type": "number"}}}]}
+FACET_VALUE = {"type": "object", "required": ["value", "count", "selected"], "properties": {
+    "value": {"type": "string"}, "count": {"type": "integer"}, "selected": {"type": "boolean"},
+    "label": {"type": "string", "description": "region: short display name"},
+    "kind": {"type": "string", "enum": ["provinsi", "kabupaten", "kota", ""]},
+    "province": {"type": "string"}, "date_from": {"type": "string", "format": "date"},
+    "date_to": {"type": "string", "format": "date"}}}
+RESULT = {"type": "object", "required": ["rank", "score", "article_id", "passage_id", "title", "passage_html"],
+          "properties": {
+              "rank": {"type": "integer"}, "score": {"type": "number"}, "article_id": {"type": "string"},
+              "passage_id": {"type": "string"}, "title": {"type": "string"},
+              "date": {"type": "string", "nullable": True}, "source": {"type": "string"}, "url": {"type": "string"},
+              "category": {"type": "string"}, "passage": {"type": "string"},
+              "passage_html": {"type": "string", "description": "HTML-escaped excerpt; query words in <mark>, the "
+                                                                "answer sentence in <mark class=\"answer\">"},
+              "answer": {"type": "string", "nullable": True}, "position": {"type": "integer"},
+              "more_from_article": {"type": "integer"},
+              "regions": {"type": "array", "items": {"type": "string"}},
+              "cluster_id": {"type": "string", "description": "wire-copy cluster (the earliest copy's id)"},
+              "also_published": {"type": "array", "items": _ref("ArticleRef"),
+                                 "description": "the same story in other outlets, earliest first"}}}
+SEARCH = {"type": "object", "required": ["query", "mode", "k", "page", "total", "sort", "results"], "properties": {
+    "query": {"type": "string"}, "mode": {"type": "string", "enum": list(MODES)}, "k": {"type": "integer"},
+    "page": {"type": "integer"}, "total": {"type": "integer", "description": "excerpts in the whole result set"},
+    "sort": {"type": "string", "enum": list(SORTS)}, "results": {"type": "array", "items": _ref("Result")},
+    "facets": {"type": "object", "description": "counts of distinct articles in the query's pool, each facet "
+                                                "with the other filters applied",
+               "properties": {f: {"type": "array", "items": _ref("FacetValue")}
+                              for f in ("source", "category", "region", "year")}}}}
+ARTICLE = {"type": "object", "required": ["article_id", "title", "text"], "properties": {
+    "article_id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"},
+    "date": {"type": "string", "nullable": True}, "source": {"type": "string"}, "url": {"type": "string"},
+    "category": {"type": "string"}, "author": {"type": "string"},
+    "regions": {"type": "array", "items": {"type": "string"}}, "cluster_id": {"type": "string"},
+    "also_published": {"type": "array", "items": _ref("ArticleRef")},
+    "related": {"type": "array", "items": RELATED}}}
+DOCUMENT = {"type": "object", "required": ["text"], "properties": {
+    "id": {"type": "string", "description": "stable id; the same id updates the article"},
+    "title": {"type": "string"}, "text": {"type": "string", "description": "body, paragraphs separated by a "
+                                                                          "blank line"},
+    "date": {"type": "string", "description": "ISO date, DD/MM/YYYY or Indonesian long form"},
+    "source": {"type": "string"}, "url": {"type": "string"}, "category": {"type": "string"},
+    "author": {"type": "string"}}, "additionalProperties": True}
+STORED = {"type": "object", "required": ["articles", "count"], "properties": {
+    "count": {"type": "integer"},
+    "articles": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "string"}, "status": {"type": "string", "enum": ["added", "updated", "unchanged"]},
+        "regions": {"type": "array", "items": {"type": "string"}},
+        "cluster_id": {"type": "string", "nullable": True}}}}}}
+
+
+def openapi_document(server_url: str) -> dict:
+    """The OpenAPI 3.0 document for a server at ``server_url``."""
+    search_params = [QUERY, _param("k", "Results per page.", {"type": "integer", "minimum": 1,
+                                                              "maximum": MAX_EXPORT_K, "default": DEFAULT_K}),
+                     _param("page", "Page number.", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                                                      "default": 1}),
+                     _param("sort", "Order.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+                     *FILTERS,
+                     _param("format", "json, or csv to download the result set.",
+                            {"type": "string", "enum": ["json", "csv"], "default": "json"})]
+    article_id = {"name": "article_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Telusur API", "version": "1.0.0",
+                 "description": "Search Indonesian news and regional-government innovation documents: ranked "
+                                "excerpts with the answer highlighted, filters with facet counts, wire-copy "
+                                "grouping, articles with related articles, a saved-search Atom feed."},
+        "servers": [{"url": server_url or "/"}],
+        "paths": {
+            "/api/search": {"get": {
+                "summary": "Ranked excerpts answering a question", "operationId": "search",
+                "parameters": search_params,
+                "responses": {"200": {"description": "The result page with facets (or the CSV export).",
+                                      "content": {"application/json": {"schema": _ref("SearchResponse")},
+                                                  "text/csv": {"schema": {"type": "string"}}}},
+                              "400": ERRORS["400"], "500": ERRORS["500"]}}},
+            "/api/artikel/{article_id}": {"get": {
+                "summary": "One article with its wire copies and related articles", "operationId": "article",
+                "parameters": [article_id],
+                "responses": {"200": _json(_ref("Article"), "The article."), "404": ERRORS["404"],
+                              "500": ERRORS["500"]}}},
+            "/api/documents": {"post": {
+                "summary": "Add or update articles (same fields as JSONL ingest)", "operationId": "addDocuments",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "oneOf": [_ref("Document"), {"type": "array", "items": _ref("Document")}]}}}},
+                "responses": {"201": _json(_ref("Stored"), "Stored; at least one article is new."),
+                              "200": _json(_ref("Stored"), "Stored; every article existed already."),
+                              "400": ERRORS["400"],
+                              "401": _json(_ref("Error"), "Missing or wrong bearer token."),
+                              "403": _json(_ref("Error"), "Disabled: no API token is configured."),
+                              "413": _json(_ref("Error"), "Body too large."),
+                              "503": _json(_ref("Error"), "Another writer holds the index; retry."),
+                              "500": ERRORS["500"]}}},
+            "/feed": {"get": {
+                "summary": "Atom feed of the newest articles matching a search", "operationId": "feed",
+                "parameters": [QUERY, *FILTERS],
+                "responses": {"200": {"description": "An Atom 1.0 feed.",
+                                      "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+                              "400": {"description": "Invalid parameters (HTML page)."}}}},
+            "/healthz": {"get": {
+                "summary": "Liveness and index size", "operationId": "health",
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "status": {"type": "string"}, "articles": {"type": "integer"},
+                    "passages": {"type": "integer"}}}, "The index is readable.")}}},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"SearchResponse": SEARCH, "Result": RESULT, "FacetValue": FACET_VALUE, "ArticleRef": COPY,
+                        "Article": ARTICLE, "Document": DOCUMENT, "Stored": STORED,
+                        "Error": {"type": "object", "required": ["error", "status"], "properties": {
+                            "error": {"type": "string"}, "status": {"type": "integer"}}}},
+        },
+    }
