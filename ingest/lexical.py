@@ -89,6 +89,17 @@ class LexicalIndex:
         vocab = self.retriever.vocab_dict
         return [vocab[t] for t in query_tokens if t in vocab]
 
+    def idf(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """BM25 idf of each query term (0 for terms the index does not hold), from the document frequencies."""
+        if self.retriever is None:
+            return np.zeros(len(query_tokens))
+        vocab = self.retriever.vocab_dict
+        indptr = self.retriever.scores["indptr"]
+        n = len(self)
+        df = np.array([indptr[vocab[t] + 1] - indptr[vocab[t]] if t in vocab else 0 for t in query_tokens],
+                      dtype=np.float64)
+        return np.where(df > 0, np.log(1 + (n - df + 0.5) / (df + 0.5)), 0.0)
+
     def mask(self, ids: Iterable[str]) -> np.ndarray:
         """Boolean row mask for ``search(allowed=...)``, true for the given ids (unknown ids ignored)."""
         if self._rows is None:

@@ -18,11 +18,12 @@ from ingest.embcache import EmbeddingCache, embed_with_cache
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
 from ingest.regions import detect_regions
-from ingest.split import split_passages
-from ingest.store import Index, PassageRow
+from ingest.split import split_passages, split_sentences
+from ingest.store import SENTENCE_MARK, Index, PassageRow
 
 FORMATS = {".html": "html", ".htm": "html", ".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".csv": "csv"}
+ANALYZER_VERSION = "2"  # bump when analyze() or passage_terms() change: stored terms are then recomputed
 EMBED_BATCH_PASSAGES = int(os.environ.get("TELUSUR_BATCH", "256"))  # passages embedded per commit
 API_ORIGIN = "api:"  # origin of articles added through POST /api/documents (never pruned)
 
@@ -105,17 +106,22 @@ def read_articles(path: Path) -> Iterator[Article | SkipInput]:
         yield SkipInput(f"{origin}: cannot read ({err.strerror})")
 
 
+def passage_terms(title: str, text: str) -> list[str]:
+    """BM25 terms of a passage, grouped: the title's, then each sentence's, separated by ``|``."""
+    groups = [analyze(title)] + [analyze(sentence) for sentence in split_sentences(text)]
+    return [t for group in groups for t in (SENTENCE_MARK, *group)][1:]
+
+
 def passage_rows(article: Article) -> list[PassageRow]:
-    """Split an article into passages with content-derived ids and BM25 tokens (title included)."""
+    """Split an article into passages with content-derived ids and grouped BM25 terms (title included)."""
     rows: list[PassageRow] = []
     seen: dict[str, int] = {}
-    title_tokens = analyze(article.title) if article.title else []
     for span in split_passages(article.text):
         digest = hashlib.sha256(f"{article.article_id}\x1f{span.text}".encode()).hexdigest()[:24]
         seen[digest] = seen.get(digest, 0) + 1
         pid = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
         rows.append(PassageRow(pid, article.article_id, span.position, span.text, span.start_char,
-                               span.end_char, title_tokens + analyze(span.text)))
+                               span.end_char, passage_terms(article.title, span.text)))
     return rows
 
 
@@ -209,8 +215,20 @@ class Ingester:
         """Commit what is queued and bring the BM25 index in step with the stored passages."""
         self.flush()
         self.index.flush_deletes()
+        if self.index.get_meta("analyzer") != ANALYZER_VERSION:
+            retokenize(self.index)
         if self.index.get_meta("lexical_stale") != "0" or not self.index.lexical_dir.exists():
             rebuild_lexical(self.index)
+
+
+def retokenize(index: Index) -> None:
+    """Recompute every stored passage's BM25 terms with the current analyzer."""
+    updates = [(" ".join(passage_terms(title, text)), pid) for pid, title, text in index.db.execute(
+        "SELECT p.passage_id, a.title, p.text FROM passages p JOIN articles a USING (article_id)")]
+    with index.db:
+        index.db.executemany("UPDATE passages SET tokens=? WHERE passage_id=?", updates)
+    index.set_meta("analyzer", ANALYZER_VERSION)
+    index.set_meta("lexical_stale", "1")
 
 
 def rebuild_lexical(index: Index) -> LexicalIndex:

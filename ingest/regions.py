@@ -86,10 +86,9 @@ class Gazetteer:
             else:
                 i += 1
 
-    def lookup(self, place: str) -> str | None:
-        """The region a dateline place names, when it names exactly one."""
-        form = self.forms.get(tuple(w.casefold() for w in WORD.findall(place)))
-        return form.candidates[0] if form and form.bare_ok and len(form.candidates) == 1 else None
+    def form_of(self, place: str) -> Form | None:
+        """The form a whole place name is (any capitalisation), if it is one."""
+        return self.forms.get(tuple(w.casefold() for w in WORD.findall(place)))
 
 
 def detect_regions(title: str, text: str, gazetteer: Gazetteer | None = None) -> list[str]:
@@ -107,7 +106,7 @@ def detect_regions(title: str, text: str, gazetteer: Gazetteer | None = None) ->
             counts[name] += 1
             if from_title:
                 in_title.add(name)
-    dateline = _dateline_region(text, gaz)
+    dateline = _dateline_region(text, gaz, sure)
     kept = [n for n, c in counts.most_common() if c >= MIN_MENTIONS or n in in_title or n == dateline]
     if dateline and dateline not in kept:
         kept.append(dateline)
@@ -142,9 +141,11 @@ def _resolve_bare(form: Form, sure: Counter, gaz: Gazetteer) -> str | None:
     return None
 
 
-def _dateline_region(text: str, gaz: Gazetteer) -> str | None:
+def _dateline_region(text: str, gaz: Gazetteer, sure: Counter) -> str | None:
+    """The region of a dateline place ("LIWA –", "Jayapura (ANTARA) -"), shared names resolved as in the body."""
     match = DATELINE.match(text[:120])
-    return gaz.lookup(match.group(1)) if match else None
+    form = gaz.form_of(match.group(1)) if match else None
+    return (_resolve_qualified(form, None, gaz) or _resolve_bare(form, sure, gaz)) if form else None
 
 
 def _capitalised(words: list[str]) -> bool:

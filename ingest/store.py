@@ -45,6 +45,9 @@ ARTICLE_COLUMNS = ("article_id", "title", "text", "date", "day", "source", "url"
 ADDED_COLUMNS = (("regions", "TEXT NOT NULL DEFAULT '[]'"), ("cluster_id", "TEXT"))
 
 
+SENTENCE_MARK = "|"  # separates the title's and each sentence's terms in a passage's stored terms
+
+
 @dataclass(frozen=True)
 class PassageRow:
     """A passage ready to store: its vector plus what the search needs to show it."""
@@ -181,7 +184,7 @@ class Index:
             chunk = list(passage_ids[start:start + 500])
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                f"SELECT p.passage_id, p.article_id, p.position, p.text, p.start_char, p.end_char, "
+                f"SELECT p.passage_id, p.article_id, p.position, p.text, p.start_char, p.end_char, p.tokens, "
                 f"a.title, a.date, a.day, a.source, a.url, a.category, a.author, a.regions, "
                 f"COALESCE(a.cluster_id, a.article_id) AS cluster_id "
                 f"FROM passages p JOIN articles a USING (article_id) WHERE p.passage_id IN ({marks})", chunk)
@@ -203,7 +206,7 @@ class Index:
 
     def all_tokens(self) -> Iterator[tuple[str, list[str]]]:
         for pid, tokens in self.db.execute("SELECT passage_id, tokens FROM passages ORDER BY rowid"):
-            yield pid, tokens.split(" ") if tokens else []
+            yield pid, [t for t in tokens.split(" ") if t and t != SENTENCE_MARK]
 
     def article_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

@@ -7,18 +7,28 @@ import re
 from typing import Any
 
 from flask import Flask, Response, abort, jsonify, make_response, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from ingest.regions import region_of, short_label
 from ingest.settings import setting
 from search_app.dates_id import format_date_id
-from search_app.documents import MAX_BODY_BYTES, InvalidDocuments, check_token, parse_documents, write_documents
+from search_app.documents import (
+    LOCK_TIMEOUT,
+    MAX_BODY_BYTES,
+    InvalidDocuments,
+    check_token,
+    parse_documents,
+    write_documents,
+)
 from search_app.export import to_csv
 from search_app.facets import region_tree, row_regions
 from search_app.feed import atom_feed
+from search_app.highlight import mark_html, query_terms
 from search_app.openapi import openapi_document
 from search_app.overview import index_overview
 from search_app.params import MAX_EXPORT_K, MAX_PAGE, BadRequest, filter_count, filters_of, search_params, url_args
+from search_app.query import MAX_QUERY_CHARS, parse_query
 from search_app.related import related_articles
 from search_app.search import MODES, SORTS, Searcher, SearchResponse, open_searcher
 
@@ -47,7 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``API_TOKEN`` enables POST /api/documents (default: the ``api_token`` setting; empty: off)."""
     app = Flask(__name__)
     app.config.update(INDEX=None, SEARCHER=None, DEFAULT_MODE="hybrid", API_TOKEN=None,
-                      MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+                      MAX_CONTENT_LENGTH=MAX_BODY_BYTES, WRITE_LOCK_TIMEOUT=LOCK_TIMEOUT)
     app.config.update(config or {})
     app.json.ensure_ascii = False
     app.jinja_env.filters.update(tanggal=format_date_id, angka=format_number_id, wilayah=region_label)
@@ -136,8 +146,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if row is None:
             abort(404, description=f"Artikel {article_id!r} tidak ditemukan.")
         span = _passage_span(index.article_passages(article_id), request.args.get("p", ""))
-        return render_template("article.html", article=row, paragraphs=paragraphs(row["text"], span),
-                               query=request.args.get("q", "")[:500], regions=row_regions(row),
+        query = request.args.get("q", "")[:MAX_QUERY_CHARS]
+        return render_template("article.html", article=row, paragraphs=marked(paragraphs(row["text"], span), query),
+                               query=query, regions=row_regions(row),
                                copies=searcher().copies_of(row["cluster_id"] or article_id, article_id),
                                related=related_articles(index, article_id))
 
@@ -169,7 +180,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         except InvalidDocuments as err:
             raise BadRequest(str(err)) from None
         try:
-            statuses = write_documents(searcher().index, searcher().embedder, articles)
+            statuses = write_documents(searcher().index, searcher().embedder, articles,
+                                       lock_timeout=app.config["WRITE_LOCK_TIMEOUT"])
         except TimeoutError:
             abort(503, description="Indeks sedang diperbarui oleh proses lain; coba lagi sebentar lagi.")
         added = any(s["status"] == "added" for s in statuses)
@@ -227,6 +239,13 @@ def format_number_id(n: int) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+
+
+def marked(paras: list[tuple[str, bool]], query: str) -> list[tuple[str | Markup, bool]]:
+    """Matched paragraphs with the query's words in ``<mark>`` (HTML-escaped); the others as plain text."""
+    parsed = parse_query(query)
+    terms = query_terms(parsed.text + " " + " ".join(parsed.phrases))
+    return [(Markup(mark_html(text, terms)) if matched and terms else text, matched) for text, matched in paras]
 
 
 def _passage_span(passages, passage_id: str) -> tuple[int, int] | None:

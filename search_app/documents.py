@@ -74,9 +74,12 @@ def _article(item: object, where: str) -> Article:
     return article
 
 
-def write_documents(index: Index, embedder: Embedder, articles: list[Article]) -> list[dict]:
-    """Store validated articles; per article its id, status (added, updated, unchanged), regions, cluster."""
-    with index.writing(timeout=LOCK_TIMEOUT):
+def write_documents(index: Index, embedder: Embedder, articles: list[Article], *,
+                    lock_timeout: float = LOCK_TIMEOUT) -> list[dict]:
+    """Store validated articles; per article its id, status (added, updated, unchanged), regions, cluster.
+
+    Raises TimeoutError when another writer holds the index for ``lock_timeout`` seconds."""
+    with index.writing(timeout=lock_timeout):
         before = index.fingerprints()
         ingester = Ingester(index, embedder)
         for article in articles:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -19,6 +21,23 @@ def minmax(scores: np.ndarray) -> np.ndarray:
 def convex(dense: np.ndarray, lexical: np.ndarray, *, dense_weight: float = 0.6) -> np.ndarray:
     """Weighted sum of min-max normalised dense and BM25 scores over the same candidates."""
     return dense_weight * minmax(dense) + (1.0 - dense_weight) * minmax(lexical)
+
+
+@dataclass(frozen=True)
+class HybridWeights:
+    """Weights of the hybrid score; fitted on the dev splits (see search_app/tune.py)."""
+
+    dense: float = 0.6
+    lexical: float = 0.4
+    sentence: float = 0.3
+    bigram: float = 0.2
+
+
+def hybrid(dense: np.ndarray, lexical: np.ndarray, sentence: np.ndarray, bigram: np.ndarray,
+           weights: HybridWeights = HybridWeights()) -> np.ndarray:
+    """Min-max normalised dense and BM25 scores plus best-sentence coverage and bigram overlap (both in [0, 1])."""
+    return (weights.dense * minmax(dense) + weights.lexical * minmax(lexical)
+            + weights.sentence * np.asarray(sentence) + weights.bigram * np.asarray(bigram))
 
 
 def rrf(*rankings: np.ndarray, k: float = 60.0) -> np.ndarray:

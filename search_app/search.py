@@ -17,6 +17,7 @@ from search_app import fuse
 from search_app.facets import FACET_FIELDS, facet_counts, row_regions
 from search_app.highlight import answer_sentence, mark_html, query_terms, snippet_html
 from search_app.query import ParsedQuery, parse_query
+from search_app.signals import passage_signals
 
 MODES = ("hybrid", "dense", "bm25")
 SORTS = ("relevance", "newest", "oldest")
@@ -103,10 +104,10 @@ class SearchResponse:
 class Searcher:
     """Ranked excerpts for a question over one index. Thread-safe for a multi-threaded server."""
 
-    def __init__(self, index: Index, embedder: Embedder, *, dense_weight: float = 0.6):
+    def __init__(self, index: Index, embedder: Embedder, *, weights: fuse.HybridWeights | None = None):
         self.index = index
         self.embedder = embedder
-        self.dense_weight = dense_weight
+        self.weights = weights or fuse.HybridWeights()
         self._lexical: LexicalIndex | None = None
         self._lexical_stamp: float | None = None
         self._lock = threading.Lock()
@@ -142,21 +143,26 @@ class Searcher:
         if mode == "dense":
             return _ranked(dense)
         lexical = self.lexical_candidates(text, depth)
-        return self._fuse(dense, lexical, vector)
+        return self._fuse(text, dense, lexical, vector)
 
-    def _fuse(self, dense: dict[str, float], lexical: dict[str, float], vector: np.ndarray
+    def _fuse(self, text: str, dense: dict[str, float], lexical: dict[str, float], vector: np.ndarray
               ) -> list[tuple[str, float]]:
+        """Hybrid ranking of the union of both candidate lists, each candidate scored by every signal."""
         ids = list(dict.fromkeys([*dense, *lexical]))
         if not ids:
             return []
         missing = [i for i in ids if i not in dense]
-        if missing:  # score BM25-only candidates densely too, from their stored vectors
+        if missing:  # BM25-only candidates get their exact cosine from the stored vectors
             stored = self.index.vectors.get_vectors(missing)
             dense.update({pid: float(vec @ vector) for pid, vec in stored.items()})
-        floor_dense = min(dense.values()) if dense else 0.0
-        d = np.array([dense.get(i, floor_dense) for i in ids])
-        lex = np.array([lexical.get(i, 0.0) for i in ids])
-        scores = fuse.convex(d, lex, dense_weight=self.dense_weight)
+        terms = list(dict.fromkeys(analyze(text)))
+        lexical_index = self.lexical()
+        weights = lexical_index.idf(terms) if lexical_index is not None else np.zeros(len(terms))
+        rows = self.index.passages(ids)
+        ids = [i for i in ids if i in rows and i in dense]
+        signals = np.array([passage_signals(terms, weights, rows[i]["tokens"]) for i in ids]).reshape(-1, 3)
+        scores = fuse.hybrid(np.array([dense[i] for i in ids]), np.array([lexical.get(i, 0.0) for i in ids]),
+                             sentence=signals[:, 1], bigram=signals[:, 2], weights=self.weights)
         return _ranked(dict(zip(ids, scores.tolist())))
 
     # -- the whole answer ---------------------------------------------------------------------------
