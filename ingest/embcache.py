@@ -1,4 +1,9 @@
-"""A persistent cache of passage embeddings keyed by (model, exact text embedded)."""
+"""A persistent cache of passage embeddings keyed by (model, exact text embedded).
+
+Each index keeps its own (``embeddings.sqlite`` in the index directory) unless the ``embed_cache`` setting
+(``TELUSUR_EMBED_CACHE``) names one file shared by several indexes; the benchmark and the evaluation harness
+share ``SHARED_CACHE``, so rebuilding their indexes never recomputes an embedding.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,19 @@ from pathlib import Path
 
 import numpy as np
 
+SHARED_CACHE = Path.home() / ".cache" / "telusur" / "embeddings.sqlite"
+
 
 def cache_key(model: str, text: str) -> str:
     return hashlib.sha256(f"{model}\x1f{text}".encode()).hexdigest()[:32]
+
+
+def cache_path(index_dir: Path, override: str | Path | None = None) -> Path:
+    """The cache file: ``override``, else the ``embed_cache`` setting, else ``embeddings.sqlite`` in the index."""
+    from ingest.settings import setting
+
+    value = setting("embed_cache", str(override) if override else None)
+    return Path(value).expanduser() if value else Path(index_dir) / "embeddings.sqlite"
 
 
 class EmbeddingCache:
@@ -31,6 +46,12 @@ class EmbeddingCache:
             for key, blob in self.db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk):
                 found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
+
+    def __len__(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+
+    def close(self) -> None:
+        self.db.close()
 
     def put_many(self, items: Sequence[tuple[str, np.ndarray]]) -> None:
         with self.db:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingest.analyzer import analyze
 from ingest.article import Article, SkipInput
-from ingest.embcache import EmbeddingCache, embed_with_cache
+from ingest.embcache import EmbeddingCache, cache_path, embed_with_cache
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
 from ingest.regions import detect_regions
@@ -137,7 +137,7 @@ class Ingester:
                  progress: Callable[[int], None] | None = None):
         self.index = index
         self.embedder = embedder
-        self.cache = cache if cache is not None else EmbeddingCache(index.directory / "embeddings.sqlite")
+        self.cache = cache if cache is not None else EmbeddingCache(cache_path(index.directory))
         self.progress = progress
         self.report = IngestReport()
         self._fingerprints = index.fingerprints()
@@ -244,20 +244,25 @@ def rebuild_lexical(index: Index) -> LexicalIndex:
 
 
 def ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder, *, prune: bool = False,
-                 show_progress: bool = True, log: Callable[[str], None] | None = None) -> IngestReport:
+                 show_progress: bool = True, log: Callable[[str], None] | None = None,
+                 embed_cache: str | Path | None = None) -> IngestReport:
     """Ingest files and folders into ``index``; skipped inputs are reported, never fatal.
 
+    ``embed_cache``: the embedding cache file (default: the ``embed_cache`` setting, else one per index).
     Holds the index's writer lock throughout, so API writers (POST /api/documents) wait their turn."""
     with index.writing():
-        return _ingest_paths(paths, index, embedder, prune=prune, show_progress=show_progress, log=log)
+        return _ingest_paths(paths, index, embedder, prune=prune, show_progress=show_progress, log=log,
+                             embed_cache=embed_cache)
 
 
 def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder, *, prune: bool,
-                  show_progress: bool, log: Callable[[str], None] | None) -> IngestReport:
+                  show_progress: bool, log: Callable[[str], None] | None,
+                  embed_cache: str | Path | None = None) -> IngestReport:
     log = log or (lambda line: print(line, file=sys.stderr))
     files, problems = discover(paths)
     bar = _progress_bar(show_progress)
-    ingester = Ingester(index, embedder, progress=bar.update if bar else None)
+    cache = EmbeddingCache(cache_path(index.directory, embed_cache))
+    ingester = Ingester(index, embedder, cache=cache, progress=bar.update if bar else None)
     ingester.report.skipped += problems
     for line in problems:
         log(f"skipped: {line}")
@@ -276,6 +281,7 @@ def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder,
             ingester.prune(read_origins)
         ingester.finish()
     finally:
+        cache.close()
         if bar:
             bar.close()
     return ingester.report

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from ingest.embcache import SHARED_CACHE
 from ingest.embed import Embedder
 from ingest.pipeline import ingest_paths
 from ingest.settings import setting
@@ -65,7 +66,8 @@ def run_eval(*, corpus: Path, queries: Path, qrels: Path, index_dir: Path | None
     if searcher is None:
         index = Index(index_dir or default_index_dir(corpus))
         embedder = Embedder(setting("model", index.get_meta("model")), precision=setting("precision"))
-        ingest_paths([corpus], index, embedder, show_progress=False, log=lambda line: None)
+        ingest_paths([corpus], index, embedder, show_progress=False, log=lambda line: None,
+                     embed_cache=setting("embed_cache") or SHARED_CACHE)
         searcher = Searcher(index, embedder)
     pairs = [(qid, text) for qid, text in read_queries(queries) if qid in judged][:limit]
     judged = {qid: judged[qid] for qid, _ in pairs}

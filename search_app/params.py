@@ -45,8 +45,9 @@ def search_params(args: MultiDict, default_mode: str, *, max_k: int = MAX_K) -> 
     if params["date_from"] and params["date_to"] and params["date_from"] > params["date_to"]:
         raise BadRequest("parameter date_from tidak boleh lebih akhir daripada date_to")
     for name, key in LISTS.items():
-        values = list(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
-        if len(values) > MAX_VALUES or any(len(v) > 200 for v in values):
+        raw = args.getlist(name)
+        values = list(dict.fromkeys(v.strip() for v in raw if v.strip()))
+        if len(raw) > MAX_VALUES or any(len(v) > 200 for v in values):
             raise BadRequest(f"parameter {name}: paling banyak {MAX_VALUES} nilai, "
                              f"masing-masing paling panjang 200 karakter")
         params[key] = values

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 from ingest.analyzer import analyze
 
 PHRASE = re.compile(r'["“”]([^"“”]+)["“”]')
 EXCLUDED = re.compile(r"(?:(?<=\s)|^)-(\w[\w-]*)", re.UNICODE)
 MAX_QUERY_CHARS = 500
+NON_WORD = re.compile(r"[^\w ]", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -41,3 +45,33 @@ def parse_query(raw: str) -> ParsedQuery:
 
 def _fold(text: str) -> str:
     return " ".join(text.lower().split())
+
+
+ACRONYMS_FILE = Path(__file__).with_name("data") / "acronyms_id.tsv"
+
+
+@cache
+def load_acronyms(path: str | None = None) -> tuple[tuple[str, str], ...]:
+    """(acronym, expansion) pairs from a TSV file (``TELUSUR_ACRONYMS`` or the shipped list)."""
+    source = Path(path or os.environ.get("TELUSUR_ACRONYMS") or ACRONYMS_FILE)
+    pairs = []
+    for lineno, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        short, sep, long = line.partition("\t")
+        if not sep or not short.strip() or not long.strip():
+            raise ValueError(f"{source}:{lineno}: expected ACRONYM<TAB>expansion")
+        pairs.append((short.strip(), long.strip()))
+    return tuple(pairs)
+
+
+def expand_acronyms(text: str, pairs: tuple[tuple[str, str], ...] | None = None) -> str:
+    """Extra words for lexical retrieval: the long form of each acronym in ``text`` and vice versa."""
+    folded = " " + _fold(NON_WORD.sub(" ", text)) + " "
+    extra = []
+    for short, long in pairs if pairs is not None else load_acronyms():
+        if f" {short.lower()} " in folded and f" {long.lower()} " not in folded:
+            extra.append(long)
+        elif f" {long.lower()} " in folded and f" {short.lower()} " not in folded:
+            extra.append(short)
+    return " ".join(extra)

@@ -12,11 +12,12 @@ import numpy as np
 from ingest.analyzer import analyze
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
+from ingest.settings import setting
 from ingest.store import Index
 from search_app import fuse
 from search_app.facets import FACET_FIELDS, facet_counts, row_regions
 from search_app.highlight import answer_sentence, mark_html, query_terms, snippet_html
-from search_app.query import ParsedQuery, parse_query
+from search_app.query import ParsedQuery, expand_acronyms, parse_query
 from search_app.signals import passage_signals
 
 MODES = ("hybrid", "dense", "bm25")
@@ -104,10 +105,12 @@ class SearchResponse:
 class Searcher:
     """Ranked excerpts for a question over one index. Thread-safe for a multi-threaded server."""
 
-    def __init__(self, index: Index, embedder: Embedder, *, weights: fuse.HybridWeights | None = None):
+    def __init__(self, index: Index, embedder: Embedder, *, weights: fuse.HybridWeights | None = None,
+                 expand_acronyms: bool | None = None):
         self.index = index
         self.embedder = embedder
         self.weights = weights or fuse.HybridWeights()
+        self.expand_acronyms = setting("acronyms") == "on" if expand_acronyms is None else expand_acronyms
         self._lexical: LexicalIndex | None = None
         self._lexical_stamp: float | None = None
         self._lock = threading.Lock()
@@ -129,7 +132,7 @@ class Searcher:
 
     def lexical_candidates(self, text: str, depth: int) -> dict[str, float]:
         lexical = self.lexical()
-        tokens = analyze(text)
+        tokens = analyze(f"{text} {expand_acronyms(text)}" if self.expand_acronyms else text)
         if lexical is None or not tokens:
             return {}
         return dict(lexical.search(tokens, depth))
@@ -275,8 +278,6 @@ def _ranked(scores: dict[str, float]) -> list[tuple[str, float]]:
 
 def open_searcher(index_dir: str | Path | None = None, *, model: str | None = None) -> Searcher:
     """A searcher over an index directory with the model the index was built with."""
-    from ingest.settings import setting
-
     index = Index(index_dir)
     embedder = Embedder(setting("model", model or index.get_meta("model")),
                         precision=setting("precision"), threads=_threads())
@@ -284,7 +285,5 @@ def open_searcher(index_dir: str | Path | None = None, *, model: str | None = No
 
 
 def _threads() -> int | None:
-    from ingest.settings import setting
-
     value = setting("threads")
     return int(value) if value else None
