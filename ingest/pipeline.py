@@ -20,6 +20,7 @@ from ingest.lexical import LexicalIndex
 from ingest.regions import detect_regions
 from ingest.split import split_passages, split_sentences
 from ingest.store import SENTENCE_MARK, Index, PassageRow
+from ingest.vectable import rebuild_vectors, table_dir
 
 FORMATS = {".html": "html", ".htm": "html", ".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".csv": "csv"}
@@ -143,6 +144,8 @@ class Ingester:
         self._fingerprints = index.fingerprints()
         self._seen: dict[str, str] = {}  # article id -> origin, this run
         self._pending: list[tuple[Article, list[PassageRow]]] = []
+        self._written: set[str] = set()  # passage ids whose vectors this run wrote (for the vector table)
+        self._vectors_interrupted = index.get_meta("vectors_stale") == "1"  # a run died before its rebuild
         self._check_model()
 
     def _check_model(self) -> None:
@@ -186,6 +189,9 @@ class Ingester:
         self.report.embedded += encoded
         start = 0
         for article, rows in self._pending:
+            if not self._written:
+                self.index.set_meta("vectors_stale", "1")
+            self._written.update(r.passage_id for r in rows)
             added, removed = self.index.put_article(article, rows, vectors[start:start + len(rows)])
             start += len(rows)
             self.report.added += added
@@ -217,8 +223,14 @@ class Ingester:
         self.index.flush_deletes()
         if self.index.get_meta("analyzer") != ANALYZER_VERSION:
             retokenize(self.index)
-        if self.index.get_meta("lexical_stale") != "0" or not self.index.lexical_dir.exists():
+        stale = self.index.get_meta("lexical_stale") != "0" or not self.index.lexical_dir.exists()
+        if stale:
             rebuild_lexical(self.index)
+        if stale or self._written or not table_dir(self.index.directory).exists():
+            # rows of passages this run did not write are reused; after an interrupted run, which vectors
+            # changed is unknown, so all are read again
+            rebuild_vectors(self.index, None if self._vectors_interrupted else self._written)
+            self.index.set_meta("vectors_stale", "0")
 
 
 def retokenize(index: Index) -> None:

@@ -83,6 +83,11 @@ class ChromaVectors:
         self.collection = self.client.get_or_create_collection(
             name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
         self.max_batch = int(self.client.get_max_batch_size())
+        self.local = None  # a VectorTable (ingest/vectable.py) answering get_vectors without a round trip
+
+    def attach_local(self, table) -> None:
+        """Answer ``get_vectors`` from ``table`` (memory-mapped) where it holds the ids; None detaches."""
+        self.local = table
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:
         for start in range(0, len(ids), self.max_batch):
@@ -103,9 +108,14 @@ class ChromaVectors:
                                        include=["distances"])
         return [(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], result["distances"][0])]
 
-    def get_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        got = self.collection.get(ids=list(ids), include=["embeddings"])
-        return {pid: np.asarray(vec, dtype=np.float32) for pid, vec in zip(got["ids"], got["embeddings"])}
+    def get_vectors(self, ids: Sequence[str], *, local: bool = True) -> dict[str, np.ndarray]:
+        """Vectors by id: from the attached local table where it has them (unless ``local=False``), else Chroma."""
+        found = self.local.get(ids) if local and self.local is not None else {}
+        missing = [pid for pid in ids if pid not in found]
+        for start in range(0, len(missing), self.max_batch):
+            got = self.collection.get(ids=missing[start:start + self.max_batch], include=["embeddings"])
+            found.update((pid, np.asarray(vec, dtype=np.float32)) for pid, vec in zip(got["ids"], got["embeddings"]))
+        return found
 
     def count(self) -> int:
         return self.collection.count()
@@ -125,6 +135,7 @@ class Index:
                              "name": setting("collection", collection)}
         self._vectors: ChromaVectors | None = None
         self._local = threading.local()
+        self._vectors_lock = threading.Lock()
         self.db.executescript(SCHEMA)
         self._migrate()
         self.db.executescript(wire.SCHEMA)
@@ -152,8 +163,11 @@ class Index:
 
     @property
     def vectors(self) -> ChromaVectors:
+        """The Chroma collection, opened once even when threads ask at the same time (warm-up and a request)."""
         if self._vectors is None:
-            self._vectors = ChromaVectors(self.directory, **self._chroma_args)
+            with self._vectors_lock:
+                if self._vectors is None:
+                    self._vectors = ChromaVectors(self.directory, **self._chroma_args)
         return self._vectors
 
     # -- metadata -------------------------------------------------------------------------------

@@ -60,7 +60,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       MAX_CONTENT_LENGTH=MAX_BODY_BYTES, WRITE_LOCK_TIMEOUT=LOCK_TIMEOUT)
     app.config.update(config or {})
     app.json.ensure_ascii = False
-    app.jinja_env.filters.update(tanggal=format_date_id, angka=format_number_id, wilayah=region_label)
+    app.jinja_env.filters.update(tanggal=format_date_id, angka=format_number_id, wilayah=region_label,
+                                 web_url=web_url)
     app.jinja_env.globals.update(url_args=url_args, sorts=SORTS, modes=MODES)
 
     def searcher() -> Searcher:
@@ -131,7 +132,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if not params["query"] and not filter_count(params):
             raise BadRequest("parameter q (pertanyaan) wajib diisi, atau setidaknya satu saringan")
         response = searcher().search(params["query"], k=FEED_SIZE, mode=params["mode"], filters=filters_of(params),
-                                     sort="newest", per_article=1, group_copies=True)
+                                     sort="newest", per_article=1, group_copies=True, require_match=True)
         args = url_args(params, sort="relevance", k=10, page=1)
         body = atom_feed(title=feed_title(params), feed_url=url_for("feed", _external=True, **args),
                          page_url=url_for("page", _external=True, **url_args(params, sort="newest", page=1)),
@@ -194,7 +195,7 @@ def run_search(searcher: Searcher, params: dict[str, Any]) -> SearchResponse:
     """The page's and the API's search: filters, sort, facets, one result per wire-copy cluster."""
     return searcher.search(params["query"], k=params["k"], page=params["page"], mode=params["mode"],
                            filters=filters_of(params), sort=params["sort"], facets=True, group_copies=True,
-                           per_article=1)
+                           per_article=1, require_match=True)
 
 
 def article_json(row, searcher: Searcher, index) -> dict:
@@ -225,6 +226,11 @@ def page_numbers(response: SearchResponse) -> list[int | None]:
             out.append(None)
         out.append(n)
     return out if last > 1 else []
+
+
+def web_url(url: str | None) -> str:
+    """``url`` if it is an http(s) address, else "" (a stored ``javascript:`` URL never becomes a link)."""
+    return url if url and url.lower().startswith(("http://", "https://")) else ""
 
 
 def region_label(name: str) -> str:

@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     _index_args(p)
     p.add_argument("--prune", action="store_true", help="remove articles whose source file is gone")
     p.add_argument("--model", help=f"embedding model (default {setting('model')!r}; env TELUSUR_MODEL)")
+    p.add_argument("--embed-cache", metavar="FILE", default=None,
+                   help="embedding cache file to share across indexes (env TELUSUR_EMBED_CACHE; "
+                        "default INDEX/embeddings.sqlite)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("search", help="Print ranked excerpts answering QUERY.")
@@ -35,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     _index_args(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--threads", type=int, default=4, help="server threads (default 4)")
+    p.add_argument("--threads", type=int, default=4, help="server threads per worker (default 4)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes (default 1: waitress; more: gunicorn, sharing CHROMA_HOST)")
 
     p = sub.add_parser("eval", help="Score retrieval on a corpus with relevance judgments.")
     p.add_argument("--corpus", required=True, help="JSONL corpus {id, title?, text, ...}")
@@ -45,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N judged queries")
     p.add_argument("--json", action="store_true", help="one JSON object instead of text")
+
+    p = sub.add_parser("bench", help="Measure embedding, ingest and query speed at a realistic index size.")
+    from search_app.bench import add_arguments
+
+    add_arguments(p)
 
     return parser
 
@@ -64,7 +74,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     embedder = Embedder(model, precision=setting("precision"), threads=_int_setting("threads"))
     started = time.perf_counter()
     try:
-        report = ingest_paths(args.paths, index, embedder, prune=args.prune, show_progress=not args.quiet)
+        report = ingest_paths(args.paths, index, embedder, prune=args.prune, show_progress=not args.quiet,
+                              embed_cache=args.embed_cache)
     except KeyboardInterrupt:
         print("interrupted: everything committed so far is kept; run the same command again to finish",
               file=sys.stderr)
@@ -95,14 +106,16 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from waitress import serve
+    from search_app.serving import serve
 
-    from search_app.app import create_app
-
-    app = create_app({"INDEX": args.index, "DEFAULT_MODE": setting("mode")})
-    print(f"Telusur: http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="telusur")
+    serve(args.index, host=args.host, port=args.port, threads=args.threads, workers=args.workers)
     return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from search_app.bench import run_and_report
+
+    return run_and_report(args)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -121,7 +134,7 @@ def _int_setting(name: str) -> int | None:
     return int(value) if value else None
 
 
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "serve": cmd_serve, "eval": cmd_eval}
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "serve": cmd_serve, "eval": cmd_eval, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

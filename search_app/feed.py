@@ -46,7 +46,7 @@ def atom_feed(*, title: str, feed_url: str, page_url: str, results: Sequence[Res
         if r.date and atom_time(r.date):
             _text(entry, "published", atom_time(r.date))
         _link(entry, url, "alternate", "text/html")
-        if r.url:
+        if r.url.lower().startswith(("http://", "https://")):
             _link(entry, r.url, "related", "text/html")
         if r.source:
             entry_author = ET.SubElement(entry, f"{{{ATOM}}}author")

@@ -56,6 +56,8 @@ RESULT = {"type": "object", "required": ["rank", "score", "article_id", "passage
               "category": {"type": "string"}, "passage": {"type": "string"},
               "passage_html": {"type": "string", "description": "HTML-escaped excerpt; query words in <mark>, the "
                                                                 "answer sentence in <mark class=\"answer\">"},
+              "snippet_html": {"type": "string", "description": "a short window of passage_html around the "
+                                                                "answer, \"…\" where the passage was cut"},
               "answer": {"type": "string", "nullable": True}, "position": {"type": "integer"},
               "more_from_article": {"type": "integer"},
               "regions": {"type": "array", "items": {"type": "string"}},

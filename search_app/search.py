@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -14,7 +15,7 @@ from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
 from ingest.settings import setting
 from ingest.store import Index
-from search_app import fuse
+from search_app import filtering, fuse
 from search_app.facets import FACET_FIELDS, facet_counts, row_regions
 from search_app.highlight import answer_sentence, mark_html, query_terms, snippet_html
 from search_app.query import ParsedQuery, expand_acronyms, parse_query
@@ -26,6 +27,7 @@ DENSE_DEPTH = 100
 LEXICAL_DEPTH = 100
 DEEP = 1000  # candidate depth when filters or phrase constraints must be satisfied
 PER_ARTICLE = 2
+MIN_SHOULD_MATCH = 0.5  # require_match: share of the query's terms a passage (with its title) must hold
 
 
 @dataclass
@@ -114,6 +116,7 @@ class Searcher:
         self._lexical: LexicalIndex | None = None
         self._lexical_stamp: float | None = None
         self._lock = threading.Lock()
+        self._local: filtering.LocalVectors | None = None
 
     # -- retrievers -----------------------------------------------------------------------------
     def lexical(self) -> LexicalIndex | None:
@@ -130,6 +133,20 @@ class Searcher:
         vector = self.embedder.encode_queries([text])[0]
         return dict(self.index.vectors.query(vector, depth)), vector
 
+    def filtered_dense_candidates(self, text: str, depth: int, filters: Filters | None = None
+                                  ) -> tuple[dict[str, float], np.ndarray]:
+        """``dense_candidates``, plus under active filters the best passages they allow, found without Chroma's
+        slow ``where`` path (search_app/filtering.py)."""
+        return filtering.dense_candidates(self, text, depth, filters)
+
+    def local_vectors(self) -> filtering.LocalVectors:
+        """The memory-mapped vector table and filter columns of the index (ingest/vectable.py)."""
+        if self._local is None:
+            with self._lock:
+                if self._local is None:
+                    self._local = filtering.LocalVectors(self.index)
+        return self._local
+
     def lexical_candidates(self, text: str, depth: int) -> dict[str, float]:
         lexical = self.lexical()
         tokens = analyze(f"{text} {expand_acronyms(text)}" if self.expand_acronyms else text)
@@ -137,12 +154,13 @@ class Searcher:
             return {}
         return dict(lexical.search(tokens, depth))
 
-    def candidates(self, parsed: ParsedQuery, mode: str, depth: int) -> list[tuple[str, float]]:
+    def candidates(self, parsed: ParsedQuery, mode: str, depth: int, filters: Filters | None = None
+                   ) -> list[tuple[str, float]]:
         """Scored passage ids, best first, from the retrievers of ``mode``."""
         text = parsed.text or " ".join(parsed.phrases)
         if mode == "bm25":
             return _ranked(self.lexical_candidates(text, depth))
-        dense, vector = self.dense_candidates(text, depth)
+        dense, vector = self.filtered_dense_candidates(text, depth, filters)
         if mode == "dense":
             return _ranked(dense)
         lexical = self.lexical_candidates(text, depth)
@@ -171,12 +189,15 @@ class Searcher:
     # -- the whole answer ---------------------------------------------------------------------------
     def search(self, query: str, *, k: int = 10, page: int = 1, mode: str = "hybrid",
                filters: Filters | None = None, per_article: int = PER_ARTICLE, highlight: bool = True,
-               sort: str = "relevance", facets: bool = False, group_copies: bool = False) -> SearchResponse:
+               sort: str = "relevance", facets: bool = False, group_copies: bool = False,
+               require_match: bool = False) -> SearchResponse:
         """Ranked excerpts for ``query``, ``filters`` applied, page ``page`` of ``k``.
 
         ``sort``: relevance, newest or oldest. ``facets``: also count the pool's articles per facet value
         (search_app/facets.py). ``group_copies``: one result per wire-copy cluster, its earliest member, the
-        others in ``also_published``. Without query words but with filters: the matching articles, newest first.
+        others in ``also_published``. ``require_match``: keep only passages that match the query (see
+        ``matching``), so that counts, date order and feeds mean something. Without query words but with
+        filters: the matching articles, newest first.
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -190,10 +211,12 @@ class Searcher:
         else:
             constrained = filters.active() or parsed.phrases or parsed.excluded or facets or sort != "relevance"
             depth = DEEP if constrained else max(DENSE_DEPTH, k * page * 3)
-            ranked = self.candidates(parsed, mode, depth) if (parsed.text or parsed.phrases) else []
+            ranked = self.candidates(parsed, mode, depth, filters) if (parsed.text or parsed.phrases) else []
         rows = self.index.passages([pid for pid, _ in ranked])
         pool = [(pid, s) for pid, s in ranked
                 if pid in rows and parsed.allows(rows[pid]["title"] + "\n" + rows[pid]["text"])]
+        if require_match and (parsed.text or parsed.phrases):
+            pool = matching(pool, rows, parsed, mode)
         kept = [(pid, s) for pid, s in pool if filters.allows(rows[pid])]
         if group_copies:
             kept = lead_passages(kept, rows)
@@ -225,6 +248,18 @@ class Searcher:
                       position=row["position"], more_from_article=extra.get(row["article_id"], 0),
                       regions=row_regions(row), cluster_id=row["cluster_id"],
                       snippet_html=snippet_html(row["text"], terms, answer=answer) if highlight else "")
+
+
+def matching(ranked: list[tuple[str, float]], rows: dict, parsed: ParsedQuery, mode: str
+             ) -> list[tuple[str, float]]:
+    """The passages that match a query: those holding at least half of its analysed terms, title included
+    (the "minimum should match" convention of lexical engines); in dense mode every candidate (by meaning)."""
+    if mode == "dense":
+        return ranked
+    terms = set(analyze(parsed.text + " " + " ".join(parsed.phrases)))
+    need = max(1, math.ceil(len(terms) * MIN_SHOULD_MATCH))
+    return [(pid, s) for pid, s in ranked
+            if len(terms & set(rows[pid]["tokens"].replace("|", " ").split())) >= need]
 
 
 def lead_passages(ranked: Sequence[tuple[str, float]], rows: dict) -> list[tuple[str, float]]:

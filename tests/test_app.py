@@ -81,3 +81,49 @@ def test_unknown_article_is_404_page(client):
     response = client.get("/artikel/tidak-ada")
     assert response.status_code == 404
     assert "tidak ditemukan" in response.get_data(as_text=True)
+
+
+def _demo_article(demo_index, title_start: str):
+    return next(r for r in demo_index.db.execute("SELECT * FROM articles") if r["title"].startswith(title_start))
+
+
+def test_article_page_shows_metadata_copies_and_related_articles(client, demo_index):
+    snp = _demo_article(demo_index, "Disdukcapil Tanggamus Jemput Bola")
+    original = _demo_article(demo_index, "Tanggamus Luncurkan SiPANDU")
+    html = client.get(f"/artikel/{snp['article_id']}", query_string={"q": "SiPANDU"}).get_data(as_text=True)
+    assert "13 Februari 2024" in html and "Suara Nusantara Pos" in html and "Kab. Tanggamus" in html
+    assert 'href="https://suaranusantarapos.example/' in html  # the original URL
+    copies = html.split("Berita yang sama juga dimuat oleh")[1].split("</aside>")[0]
+    assert f'/artikel/{original["article_id"]}' in copies and "12 Februari 2024" in copies
+    related = html.split("Artikel terkait")[1]
+    assert related.count('<li>') == 5
+    assert snp["article_id"] not in related and original["article_id"] not in related
+    assert "<mark>SiPANDU</mark>" not in html.split('class="body"')[0]  # words marked in the matched text only
+
+
+def test_article_api_returns_text_regions_copies_and_related(client, demo_index):
+    original = _demo_article(demo_index, "Banyuwangi Luncurkan Desa Melayani")
+    body = client.get(f"/api/artikel/{original['article_id']}").get_json()
+    assert body["text"] == original["text"] and body["regions"] == ["Kabupaten Banyuwangi", "Jawa Timur"]
+    assert [c["article_id"] for c in body["also_published"]] == ["snp-2024-0906-banyuwangi-surat-daring"]
+    assert len(body["related"]) == 5
+    scores = [r["score"] for r in body["related"]]
+    assert scores == sorted(scores, reverse=True)
+    assert original["article_id"] not in {r["article_id"] for r in body["related"]}
+    assert "snp-2024-0906-banyuwangi-surat-daring" not in {r["article_id"] for r in body["related"]}
+    missing = client.get("/api/artikel/tidak-ada")
+    assert missing.status_code == 404 and "tidak ditemukan" in missing.get_json()["error"]
+
+
+def test_no_stack_trace_reaches_a_user(tmp_path):
+    from search_app.app import create_app
+
+    broken = tmp_path / "bukan-folder"
+    broken.write_text("x")  # an index path that is a file: opening the index fails inside the request
+    client = create_app({"INDEX": str(broken)}).test_client()
+    for path in ("/?q=banjir", "/api/search?q=banjir"):
+        response = client.get(path)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 500
+        assert "Traceback" not in text and "File \"" not in text and str(broken) not in text
+        assert "Terjadi kesalahan di server" in text

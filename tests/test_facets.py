@@ -149,3 +149,13 @@ def test_empty_index_says_how_to_ingest(tmp_path, embedder):
     assert "Indeks masih kosong" in html and "telusur ingest" in html
     html = app.test_client().get("/", query_string={"q": "inovasi"}).get_data(as_text=True)
     assert "Indeks masih kosong" in html
+
+
+def test_only_matching_passages_count_in_the_default_mode(client):
+    nothing = client.get("/", query_string={"q": "zxqwv plokij"}).get_data(as_text=True)
+    assert "Tidak ada hasil untuk" in nothing and "Cari menurut makna" in nothing
+    body = _api(client, q="SiPANDU Tanggamus", k=50)
+    assert body["results"] and all(
+        {"sipandu", "tanggamus"} & set((r["title"] + " " + r["passage"]).lower().replace(",", " ").split())
+        for r in body["results"])
+    assert sum(_facet(body, "category").values()) < 10  # not the whole corpus

