@@ -19,7 +19,7 @@ from search_app import filtering, fuse
 from search_app.facets import FACET_FIELDS, facet_counts, row_regions
 from search_app.highlight import answer_sentence, mark_html, query_terms, snippet_html
 from search_app.query import ParsedQuery, expand_acronyms, parse_query
-from search_app.signals import passage_signals
+from search_app.signals import stored_sentence_coverage
 
 MODES = ("hybrid", "dense", "bm25")
 SORTS = ("relevance", "newest", "oldest")
@@ -181,9 +181,9 @@ class Searcher:
         weights = lexical_index.idf(terms) if lexical_index is not None else np.zeros(len(terms))
         rows = self.index.passages(ids)
         ids = [i for i in ids if i in rows and i in dense]
-        signals = np.array([passage_signals(terms, weights, rows[i]["tokens"]) for i in ids]).reshape(-1, 3)
+        sentence = np.array([stored_sentence_coverage(terms, weights, rows[i]["tokens"]) for i in ids])
         scores = fuse.hybrid(np.array([dense[i] for i in ids]), np.array([lexical.get(i, 0.0) for i in ids]),
-                             sentence=signals[:, 1], bigram=signals[:, 2], weights=self.weights)
+                             sentence, weights=self.weights)
         return _ranked(dict(zip(ids, scores.tolist())))
 
     # -- the whole answer ---------------------------------------------------------------------------

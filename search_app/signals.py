@@ -1,7 +1,8 @@
 """Query–passage match signals beyond BM25 and cosine, as pure functions over analysed terms.
 
-A passage's stored terms are grouped: the title first, then one group per sentence (see
-``ingest.pipeline.passage_rows``). Each signal is in [0, 1] and weighs query terms by their idf.
+A passage's stored terms are grouped: the title first, then one group per sentence, separated by ``|``
+(see ``ingest.pipeline.passage_terms``). Each signal is in [0, 1] and weighs query terms by their idf.
+Measured and dropped: passage-level coverage and query-bigram overlap (no gain on the dev splits).
 """
 
 from __future__ import annotations
@@ -24,17 +25,6 @@ def sentence_coverage(terms: Sequence[str], weights: np.ndarray, groups: Sequenc
     return max((coverage(terms, weights, g) for g in groups), default=0.0)
 
 
-def bigram_overlap(terms: Sequence[str], passage_terms: Sequence[str]) -> float:
-    """Share of the query's adjacent term pairs that also occur adjacent in the passage."""
-    pairs = set(zip(terms, terms[1:]))
-    if not pairs:
-        return 0.0
-    return len(pairs & set(zip(passage_terms, passage_terms[1:]))) / len(pairs)
-
-
-def passage_signals(terms: Sequence[str], weights: np.ndarray, stored: str) -> tuple[float, float, float]:
-    """(passage coverage, best-sentence coverage, bigram overlap) for a passage's stored term string."""
-    groups = [g.split() for g in stored.split("|")]
-    flat = [t for g in groups for t in g]
-    return (coverage(terms, weights, set(flat)), sentence_coverage(terms, weights, [set(g) for g in groups]),
-            bigram_overlap(terms, flat))
+def stored_sentence_coverage(terms: Sequence[str], weights: np.ndarray, stored: str) -> float:
+    """``sentence_coverage`` over a passage's stored, ``|``-grouped term string."""
+    return sentence_coverage(terms, weights, [set(group.split()) for group in stored.split("|")])

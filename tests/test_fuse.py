@@ -27,3 +27,16 @@ def test_rrf_and_ranks():
     fused = rrf(a, b, k=60)
     assert fused[0] == pytest.approx(1 / 61)
     assert fused[2] == pytest.approx(1 / 62 + 1 / 62)
+
+
+def test_zscore_and_hybrid():
+    from search_app.fuse import HybridWeights, hybrid, zscore
+
+    assert zscore(np.array([1.0, 3.0])).tolist() == [-1.0, 1.0]
+    assert zscore(np.array([2.0, 2.0])).tolist() == [0.0, 0.0]
+    dense, lexical = np.array([0.90, 0.89, 0.70]), np.array([1.0, 9.0, 0.5])
+    no_match = np.zeros(3)
+    assert hybrid(dense, lexical, no_match, HybridWeights(1, 0, 0)).argmax() == 0
+    assert hybrid(dense, lexical, no_match).argmax() == 1  # close on dense, far ahead on BM25
+    sentence = np.array([0.0, 0.0, 1.0])
+    assert hybrid(dense, lexical, sentence, HybridWeights(0, 0, 1)).argmax() == 2
