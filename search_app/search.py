@@ -104,6 +104,16 @@ class SearchResponse:
         return body
 
 
+@dataclass
+class Signals:
+    """Per-candidate signals, aligned with ``ids``."""
+
+    ids: list[str]
+    dense: np.ndarray
+    lexical: np.ndarray
+    sentence: np.ndarray
+
+
 class Searcher:
     """Ranked excerpts for a question over one index. Thread-safe for a multi-threaded server."""
 
@@ -169,11 +179,17 @@ class Searcher:
     def _fuse(self, text: str, dense: dict[str, float], lexical: dict[str, float], vector: np.ndarray
               ) -> list[tuple[str, float]]:
         """Hybrid ranking of the union of both candidate lists, each candidate scored by every signal."""
+        signals = self.signals(text, dense, lexical, vector)
+        scores = fuse.hybrid(signals.dense, signals.lexical, signals.sentence, weights=self.weights)
+        return _ranked(dict(zip(signals.ids, scores.tolist())))
+
+    def signals(self, text: str, dense: dict[str, float], lexical: dict[str, float], vector: np.ndarray
+                ) -> Signals:
+        """Every signal for every candidate of either retriever (BM25-only candidates get their exact cosine
+        from the stored vectors; dense-only ones BM25 0, below any match)."""
         ids = list(dict.fromkeys([*dense, *lexical]))
-        if not ids:
-            return []
         missing = [i for i in ids if i not in dense]
-        if missing:  # BM25-only candidates get their exact cosine from the stored vectors
+        if missing:
             stored = self.index.vectors.get_vectors(missing)
             dense.update({pid: float(vec @ vector) for pid, vec in stored.items()})
         terms = list(dict.fromkeys(analyze(text)))
@@ -181,10 +197,9 @@ class Searcher:
         weights = lexical_index.idf(terms) if lexical_index is not None else np.zeros(len(terms))
         rows = self.index.passages(ids)
         ids = [i for i in ids if i in rows and i in dense]
-        sentence = np.array([stored_sentence_coverage(terms, weights, rows[i]["tokens"]) for i in ids])
-        scores = fuse.hybrid(np.array([dense[i] for i in ids]), np.array([lexical.get(i, 0.0) for i in ids]),
-                             sentence, weights=self.weights)
-        return _ranked(dict(zip(ids, scores.tolist())))
+        return Signals(ids=ids, dense=np.array([dense[i] for i in ids]),
+                       lexical=np.array([lexical.get(i, 0.0) for i in ids]),
+                       sentence=np.array([stored_sentence_coverage(terms, weights, rows[i]["tokens"]) for i in ids]))
 
     # -- the whole answer ---------------------------------------------------------------------------
     def search(self, query: str, *, k: int = 10, page: int = 1, mode: str = "hybrid",
