@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes (default 1: waitress; more: gunicorn, sharing CHROMA_HOST)")
 
     p = sub.add_parser("eval", help="Score retrieval on a corpus with relevance judgments.")
-    p.add_argument("--corpus", required=True, help="JSONL corpus {id, title?, text, ...}")
+    p.add_argument("--corpus", required=True, action="append",
+                   help="JSONL corpus {id, title?, text, ...}; repeat to index several together (a mixed index)")
     p.add_argument("--queries", required=True, help="JSONL queries {id, text}")
     p.add_argument("--qrels", required=True, help="TSV query-id<TAB>doc-id<TAB>relevance")
     _index_args(p)
@@ -123,7 +124,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from search_app.evaluate import format_metrics, run_eval
 
-    metrics = run_eval(corpus=Path(args.corpus), queries=Path(args.queries), qrels=Path(args.qrels),
+    metrics = run_eval(corpus=[Path(c) for c in args.corpus], queries=Path(args.queries), qrels=Path(args.qrels),
                        index_dir=Path(args.index) if args.index else None, mode=args.mode, limit=args.limit)
     print(json.dumps(metrics) if args.json else format_metrics(metrics))
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ingest.embcache import SHARED_CACHE
@@ -47,10 +47,12 @@ def read_qrels(path: Path) -> dict[str, dict[str, float]]:
     return qrels
 
 
-def default_index_dir(corpus: Path) -> Path:
-    """One reusable evaluation index per corpus file content."""
-    digest = hashlib.sha256(corpus.read_bytes()).hexdigest()[:10]
-    return Path.home() / ".cache" / "telusur" / "eval" / f"{corpus.stem}-{corpus.parent.name}-{digest}"
+def default_index_dir(corpus: Path | Sequence[Path]) -> Path:
+    """One reusable evaluation index per corpus file content (or set of corpora, for a mixed index)."""
+    corpora = [corpus] if isinstance(corpus, Path) else list(corpus)
+    digest = hashlib.sha256(b"".join(c.read_bytes() for c in corpora)).hexdigest()[:10]
+    name = "+".join(f"{c.stem}-{c.parent.name}" for c in corpora) if len(corpora) < 4 else f"{len(corpora)}-corpora"
+    return Path.home() / ".cache" / "telusur" / "eval" / f"{name}-{digest}"
 
 
 def article_ranking(searcher: Searcher, query: str, mode: str, depth: int = DEPTH) -> list[str]:
@@ -59,14 +61,15 @@ def article_ranking(searcher: Searcher, query: str, mode: str, depth: int = DEPT
     return [r.article_id for r in response.results]
 
 
-def run_eval(*, corpus: Path, queries: Path, qrels: Path, index_dir: Path | None = None, mode: str = "hybrid",
-             searcher: Searcher | None = None, limit: int | None = None) -> dict[str, float]:
-    """Metrics and query latency for one corpus / query set / mode."""
+def run_eval(*, corpus: Path | Sequence[Path], queries: Path, qrels: Path, index_dir: Path | None = None,
+             mode: str = "hybrid", searcher: Searcher | None = None, limit: int | None = None) -> dict[str, float]:
+    """Metrics and query latency for one query set / mode over a corpus (or several, ingested together)."""
     judged = read_qrels(qrels)
     if searcher is None:
-        index = Index(index_dir or default_index_dir(corpus))
+        corpora = [corpus] if isinstance(corpus, Path) else list(corpus)
+        index = Index(index_dir or default_index_dir(corpora))
         embedder = Embedder(setting("model", index.get_meta("model")), precision=setting("precision"))
-        ingest_paths([corpus], index, embedder, show_progress=False, log=lambda line: None,
+        ingest_paths(corpora, index, embedder, show_progress=False, log=lambda line: None,
                      embed_cache=setting("embed_cache") or SHARED_CACHE)
         searcher = Searcher(index, embedder)
     pairs = [(qid, text) for qid, text in read_queries(queries) if qid in judged][:limit]
@@ -87,3 +90,11 @@ def format_metrics(m: dict) -> str:
     return (f"mode={m['mode']} queries={m['queries']} nDCG@10={m['ndcg@10']:.4f} MRR@10={m['mrr@10']:.4f} "
             f"R@10={m['recall@10']:.4f} R@100={m['recall@100']:.4f} P@1={m['p@1']:.4f} "
             f"latency p50={m['latency_ms_p50']:.1f} ms p95={m['latency_ms_p95']:.1f} ms")
+
+
+if __name__ == "__main__":
+    import sys
+
+    from search_app.cli import main
+
+    sys.exit(main(["eval", *sys.argv[1:]]))
