@@ -27,6 +27,7 @@ DENSE_DEPTH = 100
 LEXICAL_DEPTH = 100
 DEEP = 1000  # candidate depth when filters or phrase constraints must be satisfied
 PER_ARTICLE = 2
+SENTENCE_DEPTH = 200  # candidates (best by dense + BM25) that also get the sentence signal
 MIN_SHOULD_MATCH = 0.5  # require_match: share of the query's terms a passage (with its title) must hold
 
 
@@ -179,27 +180,36 @@ class Searcher:
     def _fuse(self, text: str, dense: dict[str, float], lexical: dict[str, float], vector: np.ndarray
               ) -> list[tuple[str, float]]:
         """Hybrid ranking of the union of both candidate lists, each candidate scored by every signal."""
-        signals = self.signals(text, dense, lexical, vector)
+        signals = self.signals(text, dense, lexical, vector, sentence_depth=SENTENCE_DEPTH)
         scores = fuse.hybrid(signals.dense, signals.lexical, signals.sentence, weights=self.weights)
         return _ranked(dict(zip(signals.ids, scores.tolist())))
 
-    def signals(self, text: str, dense: dict[str, float], lexical: dict[str, float], vector: np.ndarray
-                ) -> Signals:
+    def signals(self, text: str, dense: dict[str, float], lexical: dict[str, float], vector: np.ndarray,
+                *, sentence_depth: int | None = None) -> Signals:
         """Every signal for every candidate of either retriever (BM25-only candidates get their exact cosine
-        from the stored vectors; dense-only ones BM25 0, below any match)."""
+        from the stored vectors; dense-only ones BM25 0, below any match). With ``sentence_depth``, the
+        sentence signal is computed for that many candidates best by dense + BM25 alone (0 for the rest)."""
         ids = list(dict.fromkeys([*dense, *lexical]))
         missing = [i for i in ids if i not in dense]
         if missing:
             stored = self.index.vectors.get_vectors(missing)
             dense.update({pid: float(vec @ vector) for pid, vec in stored.items()})
+        ids = [i for i in ids if i in dense]
+        dense_scores = np.array([dense[i] for i in ids])
+        lexical_scores = np.array([lexical.get(i, 0.0) for i in ids])
+        chosen = np.arange(len(ids))
+        if sentence_depth is not None and len(ids) > sentence_depth:
+            base = fuse.hybrid(dense_scores, lexical_scores, np.zeros(len(ids)), weights=self.weights)
+            chosen = np.argsort(-base, kind="stable")[:sentence_depth]
         terms = list(dict.fromkeys(analyze(text)))
         lexical_index = self.lexical()
         weights = lexical_index.idf(terms) if lexical_index is not None else np.zeros(len(terms))
-        rows = self.index.passages(ids)
-        ids = [i for i in ids if i in rows and i in dense]
-        return Signals(ids=ids, dense=np.array([dense[i] for i in ids]),
-                       lexical=np.array([lexical.get(i, 0.0) for i in ids]),
-                       sentence=np.array([stored_sentence_coverage(terms, weights, rows[i]["tokens"]) for i in ids]))
+        rows = self.index.passages([ids[j] for j in chosen])
+        sentence = np.zeros(len(ids))
+        for j in chosen:
+            if ids[j] in rows:
+                sentence[j] = stored_sentence_coverage(terms, weights, rows[ids[j]]["tokens"])
+        return Signals(ids=ids, dense=dense_scores, lexical=lexical_scores, sentence=sentence)
 
     # -- the whole answer ---------------------------------------------------------------------------
     def search(self, query: str, *, k: int = 10, page: int = 1, mode: str = "hybrid",
