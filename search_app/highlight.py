@@ -46,11 +46,13 @@ def _mark_words(text: str, terms: Collection[str]) -> str:
     return "".join(out)
 
 
-def answer_sentence(passage: str, query: str, *, idf: dict[str, float] | None = None) -> str | None:
+def answer_sentence(passage: str, query: str, *, idf: dict[str, float] | None = None,
+                    stored_terms: str | None = None) -> str | None:
     """The sentence of ``passage`` that best answers ``query``, or None when no sentence shares a term.
 
     Score: idf-weighted overlap of query terms, plus a bonus when the question asks for a number or a
-    time and the sentence holds a number the question does not mention.
+    time and the sentence holds a number the question does not mention. ``stored_terms``: the passage's
+    stored ``|``-grouped terms (title, then each sentence), which spare analysing the sentences again.
     """
     terms = query_terms(query)
     if not terms:
@@ -59,8 +61,12 @@ def answer_sentence(passage: str, query: str, *, idf: dict[str, float] | None = 
     wants_number = any(w in lowered for w in ASKS_NUMBER | ASKS_WHEN)
     query_numbers = set(re.findall(r"\d+(?:[.,]\d+)*", query))
     best, best_score = None, 0.0
-    for sentence in split_sentences(passage):
-        words = set(analyze(sentence))
+    sentences = split_sentences(passage)
+    groups = stored_terms.split("|")[1:] if stored_terms is not None else None
+    if groups is not None and len(groups) != len(sentences):
+        groups = None  # stored with another splitter version: analyse afresh
+    for n, sentence in enumerate(sentences):
+        words = set(groups[n].split()) if groups is not None else set(analyze(sentence))
         overlap = sum((idf or {}).get(t, 1.0) for t in terms & words)
         if overlap == 0:
             continue

@@ -264,7 +264,7 @@ class Searcher:
 
     def _result(self, rank: int, pid: str, score: float, row, parsed: ParsedQuery, terms: set[str],
                 extra: dict[str, int], highlight: bool = True) -> Result:
-        answer = answer_sentence(row["text"], parsed.text) if highlight else None
+        answer = answer_sentence(row["text"], parsed.text, stored_terms=row["tokens"]) if highlight else None
         return Result(rank=rank, score=round(float(score), 6), article_id=row["article_id"], passage_id=pid,
                       title=row["title"], date=row["date"], source=row["source"], url=row["url"],
                       category=row["category"], passage=row["text"],
