@@ -35,6 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mode", "TELUSUR_MODE", "hybrid", "Default ranking: hybrid, dense or bm25."),
     Setting("acronyms", "TELUSUR_ACRONYM_EXPANSION", "off",
             "Expand government/news acronyms both ways in BM25 queries (on/off); list: TELUSUR_ACRONYMS file."),
+    Setting("acronyms_file", "TELUSUR_ACRONYMS", "",
+            "Acronym list (TSV: ACRONYM<TAB>expansion) replacing the shipped search_app/data/acronyms_id.tsv."),
     Setting("api_token", "TELUSUR_API_TOKEN", "", "Bearer token enabling POST /api/documents (off when empty)."),
     Setting("region_aliases", "TELUSUR_REGION_ALIASES", "",
             "Extra region alias file (TSV: alias, official Kemendagri name or -) for region detection."),

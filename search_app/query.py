@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from ingest.analyzer import analyze
+from ingest.settings import setting
 
 PHRASE = re.compile(r'["“”]([^"“”]+)["“”]')
 EXCLUDED = re.compile(r"(?:(?<=\s)|^)-(\w[\w-]*)", re.UNICODE)
@@ -53,7 +53,7 @@ ACRONYMS_FILE = Path(__file__).with_name("data") / "acronyms_id.tsv"
 @cache
 def load_acronyms(path: str | None = None) -> tuple[tuple[str, str], ...]:
     """(acronym, expansion) pairs from a TSV file (``TELUSUR_ACRONYMS`` or the shipped list)."""
-    source = Path(path or os.environ.get("TELUSUR_ACRONYMS") or ACRONYMS_FILE)
+    source = Path(path or setting("acronyms_file") or ACRONYMS_FILE)
     pairs = []
     for lineno, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
