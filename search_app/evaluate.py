@@ -57,7 +57,7 @@ def default_index_dir(corpus: Path | Sequence[Path]) -> Path:
 
 def article_ranking(searcher: Searcher, query: str, mode: str, depth: int = DEPTH) -> list[str]:
     """Distinct article ids, best first: a query hit is scored by its article (= corpus record) id."""
-    response = searcher.search(query, k=depth, mode=mode, per_article=1, highlight=False)
+    response = searcher.search(query, k=depth, mode=mode, per_article=1, highlight=False, syntax=False)
     return [r.article_id for r in response.results]
 
 

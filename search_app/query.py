@@ -34,8 +34,11 @@ class ParsedQuery:
         return not any(w.lower() in words or set(analyze(w)) & words for w in self.excluded)
 
 
-def parse_query(raw: str) -> ParsedQuery:
-    """Split a query into retrieval text, required phrases and excluded words."""
+def parse_query(raw: str, *, syntax: bool = True) -> ParsedQuery:
+    """Split a query into retrieval text, required phrases and excluded words (``syntax=False``: all plain text,
+    for natural-language questions that quote speech or hyphenate, as benchmark queries do)."""
+    if not syntax:
+        return ParsedQuery(raw=raw, text=" ".join(raw.split()))
     phrases = [" ".join(p.split()) for p in PHRASE.findall(raw) if p.strip()]
     without_phrases = PHRASE.sub(lambda m: " " + m.group(1) + " ", raw)
     excluded = EXCLUDED.findall(without_phrases)

@@ -215,7 +215,7 @@ class Searcher:
     def search(self, query: str, *, k: int = 10, page: int = 1, mode: str = "hybrid",
                filters: Filters | None = None, per_article: int = PER_ARTICLE, highlight: bool = True,
                sort: str = "relevance", facets: bool = False, group_copies: bool = False,
-               require_match: bool = False) -> SearchResponse:
+               require_match: bool = False, syntax: bool = True) -> SearchResponse:
         """Ranked excerpts for ``query``, ``filters`` applied, page ``page`` of ``k``.
 
         ``sort``: relevance, newest or oldest. ``facets``: also count the pool's articles per facet value
@@ -228,7 +228,7 @@ class Searcher:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        parsed = parse_query(query)
+        parsed = parse_query(query, syntax=syntax)
         filters = filters or Filters()
         if not (parsed.text or parsed.phrases) and filters.active():
             ranked = [(pid, 0.0) for pid in self.index.first_passage_ids()]

@@ -25,3 +25,9 @@ def test_allows_requires_phrase_and_rejects_excluded_word():
 
 def test_curly_quotes_count_as_phrase_marks():
     assert parse_query("“pelayanan publik”").phrases == ["pelayanan publik"]
+
+
+def test_syntax_off_keeps_quotes_and_dashes_as_plain_text():
+    q = parse_query('Ia berkata "kami siap" -kata pejabat', syntax=False)
+    assert (q.phrases, q.excluded) == ([], [])
+    assert q.text == 'Ia berkata "kami siap" -kata pejabat'
