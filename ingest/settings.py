@@ -51,3 +51,9 @@ def setting(name: str, override: str | None = None) -> str:
         return override
     spec = _BY_NAME[name]
     return os.environ.get(spec.env, spec.default)
+
+
+def int_setting(name: str, override: str | None = None) -> int | None:
+    """A whole-number setting; None when it is empty (meaning: the built-in choice)."""
+    value = setting(name, override)
+    return int(value) if value else None

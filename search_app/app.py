@@ -143,9 +143,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.get("/artikel/<article_id>")
     def article(article_id: str):
         index = searcher().index
-        row = index.article(article_id)
-        if row is None:
-            abort(404, description=f"Artikel {article_id!r} tidak ditemukan.")
+        row = _article_or_404(index, article_id)
         span = _passage_span(index.article_passages(article_id), request.args.get("p", ""))
         query = request.args.get("q", "")[:MAX_QUERY_CHARS]
         return render_template("article.html", article=row, paragraphs=marked(paragraphs(row["text"], span), query),
@@ -156,9 +154,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.get("/api/artikel/<article_id>")
     def api_article(article_id: str):
         index = searcher().index
-        row = index.article(article_id)
-        if row is None:
-            abort(404, description=f"Artikel {article_id!r} tidak ditemukan.")
+        row = _article_or_404(index, article_id)
         return jsonify(article_json(row, searcher(), index))
 
     @app.get("/api/openapi.json")
@@ -252,6 +248,14 @@ def marked(paras: list[tuple[str, bool]], query: str) -> list[tuple[str | Markup
     parsed = parse_query(query)
     terms = query_terms(parsed.text + " " + " ".join(parsed.phrases))
     return [(Markup(mark_html(text, terms)) if matched and terms else text, matched) for text, matched in paras]
+
+
+def _article_or_404(index, article_id: str):
+    """The article's row, or a 404 naming the id."""
+    row = index.article(article_id)
+    if row is None:
+        abort(404, description=f"Artikel {article_id!r} tidak ditemukan.")
+    return row
 
 
 def _passage_span(passages, passage_id: str) -> tuple[int, int] | None:

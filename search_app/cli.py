@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from ingest.settings import setting
+from ingest.settings import int_setting, setting
 
 EXIT_SKIPPED = 1
 
@@ -72,7 +72,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     index = Index(args.index)
     model = setting("model", args.model or index.get_meta("model"))
-    embedder = Embedder(model, precision=setting("precision"), threads=_int_setting("threads"))
+    embedder = Embedder(model, precision=setting("precision"), threads=int_setting("threads"))
     started = time.perf_counter()
     try:
         report = ingest_paths(args.paths, index, embedder, prune=args.prune, show_progress=not args.quiet,
@@ -128,11 +128,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
                        index_dir=Path(args.index) if args.index else None, mode=args.mode, limit=args.limit)
     print(json.dumps(metrics) if args.json else format_metrics(metrics))
     return 0
-
-
-def _int_setting(name: str) -> int | None:
-    value = setting(name)
-    return int(value) if value else None
 
 
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "serve": cmd_serve, "eval": cmd_eval, "bench": cmd_bench}

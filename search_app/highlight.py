@@ -46,11 +46,10 @@ def _mark_words(text: str, terms: Collection[str]) -> str:
     return "".join(out)
 
 
-def answer_sentence(passage: str, query: str, *, idf: dict[str, float] | None = None,
-                    stored_terms: str | None = None) -> str | None:
+def answer_sentence(passage: str, query: str, *, stored_terms: str | None = None) -> str | None:
     """The sentence of ``passage`` that best answers ``query``, or None when no sentence shares a term.
 
-    Score: idf-weighted overlap of query terms, plus a bonus when the question asks for a number or a
+    Score: overlap with the query's terms, plus a bonus when the question asks for a number or a
     time and the sentence holds a number the question does not mention. ``stored_terms``: the passage's
     stored ``|``-grouped terms (title, then each sentence), which spare analysing the sentences again.
     """
@@ -67,7 +66,7 @@ def answer_sentence(passage: str, query: str, *, idf: dict[str, float] | None = 
         groups = None  # stored with another splitter version: analyse afresh
     for n, sentence in enumerate(sentences):
         words = set(groups[n].split()) if groups is not None else set(analyze(sentence))
-        overlap = sum((idf or {}).get(t, 1.0) for t in terms & words)
+        overlap = len(terms & words)
         if overlap == 0:
             continue
         score = overlap

@@ -13,7 +13,7 @@ import numpy as np
 from ingest.analyzer import analyze
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
-from ingest.settings import setting
+from ingest.settings import int_setting, setting
 from ingest.store import Index
 from search_app import filtering, fuse
 from search_app.facets import FACET_FIELDS, facet_counts, row_regions
@@ -340,10 +340,5 @@ def open_searcher(index_dir: str | Path | None = None, *, model: str | None = No
     """A searcher over an index directory with the model the index was built with."""
     index = Index(index_dir)
     embedder = Embedder(setting("model", model or index.get_meta("model")),
-                        precision=setting("precision"), threads=_threads())
+                        precision=setting("precision"), threads=int_setting("threads"))
     return Searcher(index, embedder)
-
-
-def _threads() -> int | None:
-    value = setting("threads")
-    return int(value) if value else None
