@@ -211,9 +211,13 @@ class Index:
                 cache.pop(next(iter(cache)))
         return found
 
+    def stamp(self) -> tuple:
+        """Changes whenever any connection or process commits to the database (its and its WAL's stat)."""
+        return tuple(_stat_stamp(self.db_path.with_name(self.db_path.name + suffix)) for suffix in ("", "-wal"))
+
     def _rows(self) -> dict[str, sqlite3.Row]:
         """The row cache, emptied when the database files changed since it was filled."""
-        stamp = tuple(_stat_stamp(self.db_path.with_name(self.db_path.name + suffix)) for suffix in ("", "-wal"))
+        stamp = self.stamp()
         if stamp != self._rows_stamp:
             with self._rows_lock:
                 self._row_cache, self._rows_stamp = {}, stamp

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ingest.regions import region_of, short_label
+from search_app.catalog import ArticleMeta
 
 FACET_FIELDS = {"source": "sources", "category": "categories", "region": "regions"}
 
@@ -21,30 +22,28 @@ def row_regions(row) -> list[str]:
     return json.loads(row["regions"] or "[]")
 
 
-def facet_counts(rows: Iterable, filters) -> dict[str, list[dict]]:
+def facet_counts(metas: Iterable[ArticleMeta], filters) -> dict[str, list[dict]]:
     """``{"source": [{"value", "count", "selected"}…], "category": …, "region": …, "year": …}``
-    over the distinct articles of ``rows`` (passage rows joined with their article)."""
-    articles: dict[str, object] = {}
-    for row in rows:
-        articles.setdefault(row["article_id"], row)
+    over the distinct articles of ``metas`` (search_app/catalog.py)."""
+    articles = list({meta.article_id: meta for meta in metas}.values())
     out: dict[str, list[dict]] = {}
     for facet, field in FACET_FIELDS.items():
         others = filters.without(facet)
-        counts = Counter(v for row in articles.values() if others.allows(row) for v in _values(row, facet))
+        counts = Counter(v for meta in articles if others.allows(meta) for v in _values(meta, facet))
         out[facet] = _entries(counts, getattr(filters, field))
     for entry in out["region"]:
         region = region_of(entry["value"])
         entry.update(label=region.label if region else entry["value"], kind=region.kind if region else "",
                      province=region.province if region else "")
-    out["year"] = _years(articles.values(), filters)
+    out["year"] = _years(articles, filters)
     return out
 
 
-def _values(row, facet: str) -> list[str]:
+def _values(meta: ArticleMeta, facet: str) -> Sequence[str]:
     if facet == "region":
-        return row_regions(row)
-    value = row[facet]
-    return [value] if value else []
+        return meta.regions
+    value = getattr(meta, facet)
+    return [value] if value else ()
 
 
 def _entries(counts: Counter, selected: list[str]) -> list[dict]:
@@ -52,9 +51,9 @@ def _entries(counts: Counter, selected: list[str]) -> list[dict]:
     return [{"value": v, "count": counts[v], "selected": v in selected} for v in values]
 
 
-def _years(articles: Iterable, filters) -> list[dict]:
+def _years(articles: Iterable[ArticleMeta], filters) -> list[dict]:
     others = filters.without("date")
-    counts = Counter(str(row["day"] // 10000) for row in articles if row["day"] and others.allows(row))
+    counts = Counter(str(meta.day // 10000) for meta in articles if meta.day and others.allows(meta))
     return [{"value": year, "count": counts[year], "date_from": f"{year}-01-01", "date_to": f"{year}-12-31",
              "selected": filters.date_from == f"{year}-01-01" and filters.date_to == f"{year}-12-31"}
             for year in sorted(counts, reverse=True)]

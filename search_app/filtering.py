@@ -19,7 +19,6 @@ best cosines are always among the candidates.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.vectable import VectorTable, table_dir
+from search_app.catalog import Catalog, LiveCatalog
 
 FILTERED_DEPTH = 200  # allowed passages added to the unfiltered candidates
 EXACT_ROWS = 50_000  # exact scoring of up to this many allowed passages (measured: 15k rows in ~5 ms)
@@ -47,24 +47,21 @@ class FilterColumns:
     regions: dict[str, np.ndarray]
 
     @classmethod
-    def load(cls, index, ids: list[str]) -> FilterColumns:
-        rows = {pid: i for i, pid in enumerate(ids)}
+    def load(cls, catalog: Catalog, ids: list[str]) -> FilterColumns:
         day = np.zeros(len(ids), dtype=np.int32)
         source = np.full(len(ids), -1, dtype=np.int32)
         category = np.full(len(ids), -1, dtype=np.int32)
         sources: dict[str, int] = {}
         categories: dict[str, int] = {}
         regions: dict[str, list[int]] = {}
-        for pid, d, s, c, r in index.db.execute(
-                "SELECT p.passage_id, a.day, a.source, a.category, a.regions FROM passages p "
-                "JOIN articles a USING (article_id)"):
-            row = rows.get(pid)
-            if row is None:
+        for row, pid in enumerate(ids):
+            meta = catalog.by_passage.get(pid)
+            if meta is None:
                 continue
-            day[row] = d or 0
-            source[row] = sources.setdefault(s, len(sources))
-            category[row] = categories.setdefault(c, len(categories))
-            for name in json.loads(r or "[]"):
+            day[row] = meta.day or 0
+            source[row] = sources.setdefault(meta.source, len(sources))
+            category[row] = categories.setdefault(meta.category, len(categories))
+            for name in meta.regions:
                 regions.setdefault(name, []).append(row)
         return cls(day, source, category, sources, categories,
                    {k: np.asarray(v, dtype=np.int64) for k, v in regions.items()})
@@ -91,8 +88,9 @@ class FilterColumns:
 class LocalVectors:
     """The vector table and filter columns of one index, reloaded when ingest rewrites the table."""
 
-    def __init__(self, index):
+    def __init__(self, index, catalog: LiveCatalog):
         self.index = index
+        self.catalog = catalog
         self.directory = table_dir(index.directory)
         self.table: VectorTable | None = None
         self.columns: FilterColumns | None = None
@@ -116,7 +114,7 @@ class LocalVectors:
                 table = VectorTable.load(self.directory)
             except (OSError, ValueError, KeyError):
                 table = None
-        self.columns = FilterColumns.load(self.index, table.ids) if table is not None else None
+        self.columns = FilterColumns.load(self.catalog.current(), table.ids) if table is not None else None
         self.table = table
         self._stamp = stamp
         attach = getattr(self.index.vectors, "attach_local", None)

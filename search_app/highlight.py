@@ -7,7 +7,7 @@ import re
 from collections.abc import Collection
 from html import escape
 
-from ingest.analyzer import analyze
+from ingest.analyzer import analyze, normalize
 from ingest.split import sentence_spans, split_sentences
 
 WORD = re.compile(r"\w+(?:[-/.,]\w+)*", re.UNICODE)
@@ -37,13 +37,22 @@ def mark_html(text: str, terms: Collection[str], *, answer: str | None = None) -
 def _mark_words(text: str, terms: Collection[str]) -> str:
     out: list[str] = []
     last = 0
+    terms = set(terms)
     for m in WORD.finditer(text):
-        if terms and set(analyze(m.group())) & set(terms):
+        if may_meet(m.group(), terms) and set(analyze(m.group())) & terms:
             out.append(escape(text[last:m.start()]))
             out.append(f"<mark>{escape(m.group())}</mark>")
             last = m.end()
     out.append(escape(text[last:]))
     return "".join(out)
+
+
+def may_meet(word: str, terms: Collection[str]) -> bool:
+    """A cheap necessary condition for ``analyze(word)`` to meet ``terms``, which spares stemming most words:
+    every term of a word, less its first letter, occurs in the folded word (Sastrawi strips affixes and may
+    restore one first letter: ``memukul`` → ``pukul``; numbers and acronyms are the word itself)."""
+    folded = normalize(word).lower()
+    return any(t[1:] in folded for t in terms)
 
 
 def answer_sentence(passage: str, query: str, *, stored_terms: str | None = None) -> str | None:

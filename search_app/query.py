@@ -25,6 +25,8 @@ class ParsedQuery:
 
     def allows(self, text: str) -> bool:
         """True when ``text`` holds every phrase and none of the excluded words."""
+        if not (self.phrases or self.excluded):
+            return True
         folded = _fold(text)
         if any(_fold(p) not in folded for p in self.phrases):
             return False

@@ -16,6 +16,7 @@ from ingest.lexical import LexicalIndex
 from ingest.settings import int_setting, setting
 from ingest.store import Index
 from search_app import filtering, fuse
+from search_app.catalog import ArticleMeta, LiveCatalog
 from search_app.facets import FACET_FIELDS, facet_counts, row_regions
 from search_app.highlight import answer_sentence, mark_html, query_terms, snippet_html
 from search_app.query import ParsedQuery, expand_acronyms, parse_query
@@ -50,17 +51,17 @@ class Filters:
             return replace(self, date_from=None, date_to=None)
         return replace(self, **{FACET_FIELDS[facet]: []})
 
-    def allows(self, row) -> bool:
-        day = row["day"]
+    def allows(self, meta: ArticleMeta) -> bool:
+        day = meta.day
         if self.date_from and (day is None or day < int(self.date_from.replace("-", ""))):
             return False
         if self.date_to and (day is None or day > int(self.date_to.replace("-", ""))):
             return False
-        if self.sources and row["source"] not in self.sources:
+        if self.sources and meta.source not in self.sources:
             return False
-        if self.categories and row["category"] not in self.categories:
+        if self.categories and meta.category not in self.categories:
             return False
-        return not (self.regions and not set(self.regions) & set(row_regions(row)))
+        return not (self.regions and not set(self.regions) & set(meta.regions))
 
 
 
@@ -128,6 +129,7 @@ class Searcher:
         self._lexical_stamp: float | None = None
         self._lock = threading.Lock()
         self._local: filtering.LocalVectors | None = None
+        self.catalog = LiveCatalog(index)
 
     # -- retrievers -----------------------------------------------------------------------------
     def lexical(self) -> LexicalIndex | None:
@@ -155,7 +157,7 @@ class Searcher:
         if self._local is None:
             with self._lock:
                 if self._local is None:
-                    self._local = filtering.LocalVectors(self.index)
+                    self._local = filtering.LocalVectors(self.index, self.catalog)
         return self._local
 
     def lexical_candidates(self, text: str, depth: int) -> dict[str, float]:
@@ -237,26 +239,38 @@ class Searcher:
             constrained = filters.active() or parsed.phrases or parsed.excluded or facets or sort != "relevance"
             depth = DEEP if constrained else max(DENSE_DEPTH, k * page * 3)
             ranked = self.candidates(parsed, mode, depth, filters) if (parsed.text or parsed.phrases) else []
-        rows = self.index.passages([pid for pid, _ in ranked])
-        pool = [(pid, s) for pid, s in ranked
-                if pid in rows and parsed.allows(rows[pid]["title"] + "\n" + rows[pid]["text"])]
-        if require_match and (parsed.text or parsed.phrases):
-            pool = matching(pool, rows, parsed, mode)
-        kept = [(pid, s) for pid, s in pool if filters.allows(rows[pid])]
+        metas = self.catalog.current().metas(pid for pid, _ in ranked)
+        pool = [(pid, s) for pid, s in ranked if pid in metas]
+        if parsed.phrases or parsed.excluded or (require_match and (parsed.text or parsed.phrases)):
+            pool = self.text_constrained(pool, parsed, mode, require_match)
+        kept = [(pid, s) for pid, s in pool if filters.allows(metas[pid])]
         if group_copies:
-            kept = lead_passages(kept, rows)
-        shown, extra = diversify(kept, [rows[pid]["article_id"] for pid, _ in kept], per_article)
-        shown = sort_passages(shown, rows, sort)
+            kept = lead_passages(kept, metas)
+        shown, extra = diversify(kept, [metas[pid].article_id for pid, _ in kept], per_article)
+        shown = sort_passages(shown, metas, sort)
         page_ids = shown[(page - 1) * k: page * k]
+        rows = self.index.passages([pid for pid, _ in page_ids])
         terms = query_terms(parsed.text + " " + " ".join(parsed.phrases))
         results = [self._result((page - 1) * k + n + 1, pid, score, rows[pid], parsed, terms, extra, highlight)
                    for n, (pid, score) in enumerate(page_ids)]
         if group_copies:
             for r in results:
                 r.also_published = self.copies_of(r.cluster_id, r.article_id)
-        counts = facet_counts([rows[pid] for pid, _ in pool], filters) if facets else None
+        counts = facet_counts([metas[pid] for pid, _ in pool], filters) if facets else None
         return SearchResponse(query=query, mode=mode, k=k, page=page, total=len(shown), results=results,
                               sort=sort, facets=counts)
+
+    def text_constrained(self, pool: list[tuple[str, float]], parsed: ParsedQuery, mode: str,
+                         require_match: bool) -> list[tuple[str, float]]:
+        """The candidates that hold the query's phrases and none of its excluded words (and, with
+        ``require_match``, enough of its terms): these read every candidate's text."""
+        rows = self.index.passages([pid for pid, _ in pool])
+        pool = [(pid, s) for pid, s in pool if pid in rows]
+        if parsed.phrases or parsed.excluded:
+            pool = [(pid, s) for pid, s in pool if parsed.allows(rows[pid]["title"] + "\n" + rows[pid]["text"])]
+        if require_match and (parsed.text or parsed.phrases):
+            pool = matching(pool, rows, parsed, mode)
+        return pool
 
     def copies_of(self, cluster_id: str, article_id: str) -> list[dict]:
         """The other articles of a wire-copy cluster, earliest first."""
@@ -287,34 +301,35 @@ def matching(ranked: list[tuple[str, float]], rows: dict, parsed: ParsedQuery, m
             if len(terms & set(rows[pid]["tokens"].replace("|", " ").split())) >= need]
 
 
-def lead_passages(ranked: Sequence[tuple[str, float]], rows: dict) -> list[tuple[str, float]]:
+def lead_passages(ranked: Sequence[tuple[str, float]], metas: dict[str, ArticleMeta]) -> list[tuple[str, float]]:
     """One article per wire-copy cluster: the passages of its earliest-published member in ``ranked``.
 
     A story ranks by its best-matching copy: the lead's first passage takes the cluster's best score."""
     lead: dict[str, tuple] = {}
     best: dict[str, float] = {}
     for pid, score in ranked:
-        row = rows[pid]
-        key = (row["date"] is None, (row["date"] or "")[:10], row["article_id"])
-        lead[row["cluster_id"]] = min(lead.get(row["cluster_id"], key), key)
-        best[row["cluster_id"]] = max(best.get(row["cluster_id"], score), score)
+        meta = metas[pid]
+        key = (meta.date is None, (meta.date or "")[:10], meta.article_id)
+        lead[meta.cluster_id] = min(lead.get(meta.cluster_id, key), key)
+        best[meta.cluster_id] = max(best.get(meta.cluster_id, score), score)
     out: list[tuple[str, float]] = []
     for pid, score in ranked:
-        cluster = rows[pid]["cluster_id"]
-        if rows[pid]["article_id"] == lead[cluster][2]:
+        cluster = metas[pid].cluster_id
+        if metas[pid].article_id == lead[cluster][2]:
             out.append((pid, best.pop(cluster, score)))
     return sorted(out, key=lambda item: -item[1])
 
 
-def sort_passages(items: list[tuple[str, float]], rows: dict, sort: str) -> list[tuple[str, float]]:
+def sort_passages(items: list[tuple[str, float]], metas: dict[str, ArticleMeta], sort: str
+                  ) -> list[tuple[str, float]]:
     """``items`` in relevance order, or by publication date (undated last), better score first on a tie."""
     if sort == "relevance":
         return items
-    dated = [x for x in items if rows[x[0]]["date"]]
-    undated = [x for x in items if not rows[x[0]]["date"]]
+    dated = [x for x in items if metas[x[0]].date]
+    undated = [x for x in items if not metas[x[0]].date]
     if sort == "newest":
-        return sorted(dated, key=lambda x: (rows[x[0]]["date"][:19], x[1]), reverse=True) + undated
-    return sorted(dated, key=lambda x: (rows[x[0]]["date"][:19], -x[1])) + undated
+        return sorted(dated, key=lambda x: (metas[x[0]].date[:19], x[1]), reverse=True) + undated
+    return sorted(dated, key=lambda x: (metas[x[0]].date[:19], -x[1])) + undated
 
 
 def diversify(ranked: Sequence[tuple[str, float]], article_ids: Sequence[str], per_article: int

@@ -7,6 +7,7 @@ import pytest
 
 from ingest.vectable import VectorTable, table_dir
 from search_app import filtering
+from search_app.catalog import Catalog
 from search_app.search import Filters
 
 FILTERS = [
@@ -41,8 +42,8 @@ def test_ingest_writes_a_vector_table_matching_chroma(demo_index, local):
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: repr(f)[8:60])
 def test_filter_columns_allow_exactly_what_filters_allow(demo_index, local, filters):
     table, columns = local
-    rows = demo_index.passages(table.ids)
-    expected = np.array([filters.allows(rows[pid]) for pid in table.ids])
+    metas = Catalog.load(demo_index).metas(table.ids)
+    expected = np.array([filters.allows(metas[pid]) for pid in table.ids])
     np.testing.assert_array_equal(columns.allowed(filters), expected)
 
 

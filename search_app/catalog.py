@@ -1,0 +1,74 @@
+"""What ranking needs to know of every passage, held in memory: its article's date, outlet, category, regions
+and wire-copy cluster.
+
+A search scores up to ~2,000 candidates; filtering them, keeping two per article, grouping wire copies,
+sorting by date and counting facets read this metadata for every candidate. From SQLite that costs ~18 ms a
+query at 100k passages (the rows carry text and terms); from this catalog, well under 1 ms. Only the page's
+results (and, for phrase, exclusion or must-match queries, the candidates) are read as full rows.
+
+The catalog is read once (about 0.5 s and 20 MB at 100k passages) and again after any commit to the index.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from typing import NamedTuple
+
+
+class ArticleMeta(NamedTuple):
+    """An article's metadata as filters, grouping, sorting and facets use it."""
+
+    article_id: str
+    date: str | None
+    day: int | None  # YYYYMMDD
+    source: str
+    category: str
+    regions: tuple[str, ...]
+    cluster_id: str
+
+
+class Catalog:
+    """Passage id -> its article's ``ArticleMeta``, for every passage of an index."""
+
+    def __init__(self, by_passage: dict[str, ArticleMeta]):
+        self.by_passage = by_passage
+
+    @classmethod
+    def load(cls, index) -> Catalog:
+        articles: dict[str, ArticleMeta] = {}
+        by_passage: dict[str, ArticleMeta] = {}
+        rows = index.db.execute(
+            "SELECT p.passage_id, a.article_id, a.date, a.day, a.source, a.category, a.regions, "
+            "COALESCE(a.cluster_id, a.article_id) FROM passages p JOIN articles a USING (article_id)")
+        for pid, aid, date, day, source, category, regions, cluster in rows:
+            meta = articles.get(aid)
+            if meta is None:
+                meta = articles[aid] = ArticleMeta(aid, date, day, source, category,
+                                                   tuple(json.loads(regions or "[]")), cluster)
+            by_passage[pid] = meta
+        return cls(by_passage)
+
+    def metas(self, passage_ids: Iterable[str]) -> dict[str, ArticleMeta]:
+        """The metadata of the given passages that the index holds."""
+        get = self.by_passage.get
+        return {pid: meta for pid in passage_ids if (meta := get(pid)) is not None}
+
+
+class LiveCatalog:
+    """The catalog of an index, read again when the index has changed since (thread-safe)."""
+
+    def __init__(self, index):
+        self.index = index
+        self._catalog: Catalog | None = None
+        self._stamp: tuple | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> Catalog:
+        stamp = self.index.stamp()
+        if self._catalog is None or stamp != self._stamp:
+            with self._lock:
+                if self._catalog is None or stamp != self._stamp:
+                    self._catalog, self._stamp = Catalog.load(self.index), stamp
+        return self._catalog
