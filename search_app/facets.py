@@ -28,8 +28,7 @@ def facet_counts(metas: Iterable[ArticleMeta], filters) -> dict[str, list[dict]]
     articles = list({meta.article_id: meta for meta in metas}.values())
     out: dict[str, list[dict]] = {}
     for facet, field in FACET_FIELDS.items():
-        others = filters.without(facet)
-        counts = Counter(v for meta in articles if others.allows(meta) for v in _values(meta, facet))
+        counts = Counter(v for meta in _allowed(articles, filters.without(facet)) for v in _values(meta, facet))
         out[facet] = _entries(counts, getattr(filters, field))
     for entry in out["region"]:
         region = region_of(entry["value"])
@@ -37,6 +36,10 @@ def facet_counts(metas: Iterable[ArticleMeta], filters) -> dict[str, list[dict]]
                      province=region.province if region else "")
     out["year"] = _years(articles, filters)
     return out
+
+
+def _allowed(articles: list[ArticleMeta], filters) -> list[ArticleMeta]:
+    return [meta for meta in articles if filters.allows(meta)] if filters.active() else articles
 
 
 def _values(meta: ArticleMeta, facet: str) -> Sequence[str]:
@@ -51,9 +54,8 @@ def _entries(counts: Counter, selected: list[str]) -> list[dict]:
     return [{"value": v, "count": counts[v], "selected": v in selected} for v in values]
 
 
-def _years(articles: Iterable[ArticleMeta], filters) -> list[dict]:
-    others = filters.without("date")
-    counts = Counter(str(meta.day // 10000) for meta in articles if meta.day and others.allows(meta))
+def _years(articles: list[ArticleMeta], filters) -> list[dict]:
+    counts = Counter(str(meta.day // 10000) for meta in _allowed(articles, filters.without("date")) if meta.day)
     return [{"value": year, "count": counts[year], "date_from": f"{year}-01-01", "date_to": f"{year}-12-31",
              "selected": filters.date_from == f"{year}-01-01" and filters.date_to == f"{year}-12-31"}
             for year in sorted(counts, reverse=True)]

@@ -26,5 +26,17 @@ def sentence_coverage(terms: Sequence[str], weights: np.ndarray, groups: Sequenc
 
 
 def stored_sentence_coverage(terms: Sequence[str], weights: np.ndarray, stored: str) -> float:
-    """``sentence_coverage`` over a passage's stored, ``|``-grouped term string."""
-    return sentence_coverage(terms, weights, [set(group.split()) for group in stored.split("|")])
+    """``sentence_coverage`` over a passage's stored, ``|``-grouped term string (space-separated terms).
+
+    Query terms absent from the whole passage cannot count, and with at most one present term no sentence
+    needs reading: most candidates are settled by substring tests."""
+    total = float(weights.sum())
+    padded = f" {stored} "
+    present = [i for i, term in enumerate(terms) if f" {term} " in padded]
+    if total <= 0 or not present:
+        return 0.0
+    if len(present) == 1:
+        return float(weights[present[0]]) / total
+    kept = [terms[i] for i in present]
+    best = sentence_coverage(kept, weights[present], [set(group.split()) for group in stored.split("|")])
+    return best * float(weights[present].sum()) / total

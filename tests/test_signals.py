@@ -20,3 +20,15 @@ def test_best_sentence_wins_over_terms_spread_across_sentences():
     assert stored_sentence_coverage(terms, weights, spread) == pytest.approx(1 / 3)
     assert stored_sentence_coverage(terms, weights, together) == pytest.approx(1.0)
     assert sentence_coverage(terms, weights, []) == 0.0
+
+
+def test_stored_coverage_equals_the_definition_on_random_passages():
+    rng = np.random.default_rng(3)
+    vocab = [f"w{i}" for i in range(12)]
+    for _ in range(300):
+        terms = list(dict.fromkeys(rng.choice(vocab, size=rng.integers(1, 6))))
+        weights = rng.random(len(terms))
+        groups = [" ".join(rng.choice(vocab, size=rng.integers(0, 6))) for _ in range(rng.integers(1, 5))]
+        stored = " | ".join(groups).strip()
+        expected = sentence_coverage(terms, weights, [set(g.split()) for g in stored.split("|")])
+        assert stored_sentence_coverage(terms, weights, stored) == pytest.approx(expected)
