@@ -100,11 +100,26 @@ class LexicalIndex:
                       dtype=np.float64)
         return np.where(df > 0, np.log(1 + (n - df + 0.5) / (df + 0.5)), 0.0)
 
-    def mask(self, ids: Iterable[str]) -> np.ndarray:
-        """Boolean row mask for ``search(allowed=...)``, true for the given ids (unknown ids ignored)."""
+    def held_terms(self, query_tokens: Iterable[str], ids: Sequence[str]) -> np.ndarray:
+        """How many of the distinct ``query_tokens`` each passage of ``ids`` holds (0 for unknown ids), read
+        from the postings: a few array additions instead of reading every candidate's terms."""
+        counts = np.zeros(len(self) + 1, dtype=np.int32)  # the last slot counts for unknown ids
+        if self.retriever is not None:
+            indptr, indices = self.retriever.scores["indptr"], self.retriever.scores["indices"]
+            for term in set(self.term_ids(query_tokens)):
+                counts[indices[indptr[term]:indptr[term + 1]]] += 1
+        rows = self.rows()
+        return counts[[rows.get(pid, len(self)) for pid in ids]]
+
+    def rows(self) -> dict[str, int]:
+        """Passage id -> row."""
         if self._rows is None:
             self._rows = {pid: row for row, pid in enumerate(self.ids)}
-        rows = [row for row in map(self._rows.get, ids) if row is not None]
+        return self._rows
+
+    def mask(self, ids: Iterable[str]) -> np.ndarray:
+        """Boolean row mask for ``search(allowed=...)``, true for the given ids (unknown ids ignored)."""
+        rows = [row for row in map(self.rows().get, ids) if row is not None]
         allowed = np.zeros(len(self), dtype=bool)
         allowed[rows] = True
         return allowed

@@ -241,8 +241,12 @@ class Searcher:
             ranked = self.candidates(parsed, mode, depth, filters) if (parsed.text or parsed.phrases) else []
         metas = self.catalog.current().metas(pid for pid, _ in ranked)
         pool = [(pid, s) for pid, s in ranked if pid in metas]
-        if parsed.phrases or parsed.excluded or (require_match and (parsed.text or parsed.phrases)):
-            pool = self.text_constrained(pool, parsed, mode, require_match)
+        if parsed.phrases or parsed.excluded:
+            rows = self.index.passages([pid for pid, _ in pool])
+            pool = [(pid, s) for pid, s in pool
+                    if pid in rows and parsed.allows(rows[pid]["title"] + "\n" + rows[pid]["text"])]
+        if require_match and (parsed.text or parsed.phrases) and mode != "dense":
+            pool = self.matching(pool, parsed)
         kept = [(pid, s) for pid, s in pool if filters.allows(metas[pid])]
         if group_copies:
             kept = lead_passages(kept, metas)
@@ -260,17 +264,17 @@ class Searcher:
         return SearchResponse(query=query, mode=mode, k=k, page=page, total=len(shown), results=results,
                               sort=sort, facets=counts)
 
-    def text_constrained(self, pool: list[tuple[str, float]], parsed: ParsedQuery, mode: str,
-                         require_match: bool) -> list[tuple[str, float]]:
-        """The candidates that hold the query's phrases and none of its excluded words (and, with
-        ``require_match``, enough of its terms): these read every candidate's text."""
-        rows = self.index.passages([pid for pid, _ in pool])
-        pool = [(pid, s) for pid, s in pool if pid in rows]
-        if parsed.phrases or parsed.excluded:
-            pool = [(pid, s) for pid, s in pool if parsed.allows(rows[pid]["title"] + "\n" + rows[pid]["text"])]
-        if require_match and (parsed.text or parsed.phrases):
-            pool = matching(pool, rows, parsed, mode)
-        return pool
+    def matching(self, ranked: list[tuple[str, float]], parsed: ParsedQuery) -> list[tuple[str, float]]:
+        """The passages that match a query: those holding at least half of its analysed terms, title included
+        (the "minimum should match" convention of lexical engines). Dense mode does not call this: there every
+        candidate matches by meaning."""
+        terms = set(analyze(parsed.text + " " + " ".join(parsed.phrases)))
+        need = max(1, math.ceil(len(terms) * MIN_SHOULD_MATCH))
+        lexical = self.lexical()
+        if lexical is None:
+            return []
+        held = lexical.held_terms(terms, [pid for pid, _ in ranked])
+        return [item for item, count in zip(ranked, held) if count >= need]
 
     def copies_of(self, cluster_id: str, article_id: str) -> list[dict]:
         """The other articles of a wire-copy cluster, earliest first."""
@@ -287,18 +291,6 @@ class Searcher:
                       position=row["position"], more_from_article=extra.get(row["article_id"], 0),
                       regions=row_regions(row), cluster_id=row["cluster_id"],
                       snippet_html=snippet_html(row["text"], terms, answer=answer) if highlight else "")
-
-
-def matching(ranked: list[tuple[str, float]], rows: dict, parsed: ParsedQuery, mode: str
-             ) -> list[tuple[str, float]]:
-    """The passages that match a query: those holding at least half of its analysed terms, title included
-    (the "minimum should match" convention of lexical engines); in dense mode every candidate (by meaning)."""
-    if mode == "dense":
-        return ranked
-    terms = set(analyze(parsed.text + " " + " ".join(parsed.phrases)))
-    need = max(1, math.ceil(len(terms) * MIN_SHOULD_MATCH))
-    return [(pid, s) for pid, s in ranked
-            if len(terms & set(rows[pid]["tokens"].replace("|", " ").split())) >= need]
 
 
 def lead_passages(ranked: Sequence[tuple[str, float]], metas: dict[str, ArticleMeta]) -> list[tuple[str, float]]:

@@ -41,6 +41,15 @@ def test_build_keeps_ids_in_row_order(index):
     assert len(index) == len(PASSAGES)
 
 
+@pytest.mark.parametrize("query", ["inovasi pelayanan publik 132", "APBD 2025 jalan desa", "banjir", "yang",
+                                   "inovasi inovasi daerah kata-tak-dikenal"])
+def test_held_terms_counts_distinct_query_terms_per_passage(index, query):
+    terms = analyze(query)
+    ids = [*PASSAGES, "not-indexed"]
+    expected = [len(set(terms) & set(analyze(PASSAGES.get(pid, "")))) for pid in ids]
+    assert index.held_terms(terms, ids).tolist() == expected
+
+
 def test_ranking_sanity(index):
     assert ids_of(index.search(analyze("pelayanan ASN"), 3))[0] == "p-asn"
     assert ids_of(index.search(analyze("berapa APBD tahun 2025?"), 3))[0] == "p-apbd"
