@@ -23,13 +23,15 @@ def convex(dense: np.ndarray, lexical: np.ndarray, *, dense_weight: float = 0.6)
     return dense_weight * minmax(dense) + (1.0 - dense_weight) * minmax(lexical)
 
 
-def zscore(scores: np.ndarray) -> np.ndarray:
-    """Standardise over the candidates (mean 0, sd 1); a constant array becomes all zeros."""
+def zscore(scores: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """Standardise (mean 0, sd 1) by the mean and sd of the candidates ``reference`` marks (default: all);
+    a constant reference makes all zeros."""
     scores = np.asarray(scores, dtype=np.float64)
-    if scores.size == 0:
-        return scores
-    sd = float(scores.std())
-    return (scores - scores.mean()) / sd if sd > 1e-12 else np.zeros_like(scores)
+    basis = scores if reference is None else scores[reference]
+    if basis.size == 0:
+        return np.zeros_like(scores)
+    sd = float(basis.std())
+    return (scores - basis.mean()) / sd if sd > 1e-12 else np.zeros_like(scores)
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,14 @@ class HybridWeights:
 
 
 def hybrid(dense: np.ndarray, lexical: np.ndarray, sentence: np.ndarray,
-           weights: HybridWeights = HybridWeights()) -> np.ndarray:
-    """z-scored dense and BM25 scores plus best-sentence coverage (in [0, 1])."""
-    return weights.dense * zscore(dense) + weights.lexical * zscore(lexical) + weights.sentence * np.asarray(sentence)
+           weights: HybridWeights = HybridWeights(), *, reference: np.ndarray | None = None) -> np.ndarray:
+    """z-scored dense and BM25 scores plus best-sentence coverage (in [0, 1]).
+
+    ``reference`` (boolean, per candidate) marks the candidates whose scores set the z-scales: the heads of
+    both retrievers, so that fetching deeper candidates (for facets or filters) adds candidates without
+    rescaling, and so reordering, the ones a plain query ranks."""
+    return (weights.dense * zscore(dense, reference) + weights.lexical * zscore(lexical, reference)
+            + weights.sentence * np.asarray(sentence))
 
 
 def rrf(*rankings: np.ndarray, k: float = 60.0) -> np.ndarray:

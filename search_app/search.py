@@ -26,7 +26,8 @@ MODES = ("hybrid", "dense", "bm25")
 SORTS = ("relevance", "newest", "oldest")
 DENSE_DEPTH = 100
 LEXICAL_DEPTH = 100
-DEEP = 1000  # candidate depth when filters or phrase constraints must be satisfied
+DEEP = 1000  # candidate depth when filters, phrases, facets or date order need a broad pool
+HYBRID_DENSE_DEEP = 300  # hybrid's dense share of that pool (BM25 keeps DEEP: its top-k costs nothing extra)
 PER_ARTICLE = 2
 SENTENCE_DEPTH = 200  # candidates (best by dense + BM25) that also get the sentence signal
 MIN_SHOULD_MATCH = 0.5  # require_match: share of the query's terms a passage (with its title) must hold
@@ -114,6 +115,7 @@ class Signals:
     dense: np.ndarray
     lexical: np.ndarray
     sentence: np.ndarray
+    reference: np.ndarray | None = None  # the retrievers' heads, which set the z-scales (fuse.hybrid)
 
 
 class Searcher:
@@ -173,7 +175,8 @@ class Searcher:
         text = parsed.text or " ".join(parsed.phrases)
         if mode == "bm25":
             return _ranked(self.lexical_candidates(text, depth))
-        dense, vector = self.filtered_dense_candidates(text, depth, filters)
+        dense_depth = depth if mode == "dense" or depth < DEEP else min(depth, HYBRID_DENSE_DEEP)
+        dense, vector = self.filtered_dense_candidates(text, dense_depth, filters)
         if mode == "dense":
             return _ranked(dense)
         lexical = self.lexical_candidates(text, depth)
@@ -183,14 +186,17 @@ class Searcher:
               ) -> list[tuple[str, float]]:
         """Hybrid ranking of the union of both candidate lists, each candidate scored by every signal."""
         signals = self.signals(text, dense, lexical, vector, sentence_depth=SENTENCE_DEPTH)
-        scores = fuse.hybrid(signals.dense, signals.lexical, signals.sentence, weights=self.weights)
+        scores = fuse.hybrid(signals.dense, signals.lexical, signals.sentence, weights=self.weights,
+                             reference=signals.reference)
         return _ranked(dict(zip(signals.ids, scores.tolist())))
 
     def signals(self, text: str, dense: dict[str, float], lexical: dict[str, float], vector: np.ndarray,
                 *, sentence_depth: int | None = None) -> Signals:
         """Every signal for every candidate of either retriever (BM25-only candidates get their exact cosine
         from the stored vectors; dense-only ones BM25 0, below any match). With ``sentence_depth``, the
-        sentence signal is computed for that many candidates best by dense + BM25 alone (0 for the rest)."""
+        sentence signal is computed for that many candidates best by dense + BM25 alone (0 for the rest).
+        ``reference`` marks the top ``DENSE_DEPTH`` dense and top ``LEXICAL_DEPTH`` BM25 candidates."""
+        head = {*_top(dense, DENSE_DEPTH), *_top(lexical, LEXICAL_DEPTH)}
         ids = list(dict.fromkeys([*dense, *lexical]))
         missing = [i for i in ids if i not in dense]
         if missing:
@@ -199,9 +205,11 @@ class Searcher:
         ids = [i for i in ids if i in dense]
         dense_scores = np.array([dense[i] for i in ids])
         lexical_scores = np.array([lexical.get(i, 0.0) for i in ids])
+        reference = np.array([i in head for i in ids], dtype=bool)
         chosen = np.arange(len(ids))
         if sentence_depth is not None and len(ids) > sentence_depth:
-            base = fuse.hybrid(dense_scores, lexical_scores, np.zeros(len(ids)), weights=self.weights)
+            base = fuse.hybrid(dense_scores, lexical_scores, np.zeros(len(ids)), weights=self.weights,
+                               reference=reference)
             chosen = np.argsort(-base, kind="stable")[:sentence_depth]
         terms = list(dict.fromkeys(analyze(text)))
         lexical_index = self.lexical()
@@ -211,7 +219,7 @@ class Searcher:
         for j in chosen:
             if ids[j] in rows:
                 sentence[j] = stored_sentence_coverage(terms, weights, rows[ids[j]]["tokens"])
-        return Signals(ids=ids, dense=dense_scores, lexical=lexical_scores, sentence=sentence)
+        return Signals(ids=ids, dense=dense_scores, lexical=lexical_scores, sentence=sentence, reference=reference)
 
     # -- the whole answer ---------------------------------------------------------------------------
     def search(self, query: str, *, k: int = 10, page: int = 1, mode: str = "hybrid",
@@ -341,6 +349,11 @@ def diversify(ranked: Sequence[tuple[str, float]], article_ids: Sequence[str], p
 
 def _ranked(scores: dict[str, float]) -> list[tuple[str, float]]:
     return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+def _top(scores: dict[str, float], n: int) -> list[str]:
+    """The ids of the ``n`` best scores."""
+    return [pid for pid, _ in _ranked(scores)[:n]] if len(scores) > n else list(scores)
 
 
 def open_searcher(index_dir: str | Path | None = None, *, model: str | None = None) -> Searcher:

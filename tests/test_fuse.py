@@ -40,3 +40,16 @@ def test_zscore_and_hybrid():
     assert hybrid(dense, lexical, no_match).argmax() == 1  # close on dense, far ahead on BM25
     sentence = np.array([0.0, 0.0, 1.0])
     assert hybrid(dense, lexical, sentence, HybridWeights(0, 0, 1)).argmax() == 2
+
+
+def test_deeper_candidates_do_not_rescale_the_reference_ones():
+    from search_app.fuse import hybrid, zscore
+
+    assert zscore(np.array([1.0, 3.0, 100.0]), np.array([True, True, False])).tolist() == [-1.0, 1.0, 99.0]
+    assert zscore(np.array([5.0]), np.array([False])).tolist() == [0.0]
+    rng = np.random.default_rng(1)
+    dense, lexical, sentence = rng.random(8), rng.random(8) * 10, rng.random(8)
+    head = hybrid(dense, lexical, sentence)
+    deep = hybrid(np.r_[dense, rng.random(20) * 0.5], np.r_[lexical, rng.random(20)], np.r_[sentence, np.zeros(20)],
+                  reference=np.r_[np.ones(8, bool), np.zeros(20, bool)])
+    np.testing.assert_allclose(deep[:8], head)
