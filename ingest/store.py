@@ -198,8 +198,9 @@ class Index:
     def passages(self, passage_ids: Sequence[str]) -> dict[str, sqlite3.Row]:
         """Passage rows joined with their article's metadata, by passage id.
 
-        The last ``ROW_CACHE`` rows read are kept (a search reads the same ~2k rows twice: to score and to
-        show); any commit to the database, by any connection or process, empties that cache."""
+        The last ``ROW_CACHE`` rows read are kept (a search reads its best ~200 candidates' rows for the
+        sentence signal, then the page's; paging and refining a query read them again); any commit to the
+        database, by any connection or process, empties that cache."""
         cache = self._rows()
         found = {pid: row for pid in passage_ids if (row := cache.get(pid)) is not None}
         todo = [pid for pid in passage_ids if pid not in found] if found else list(passage_ids)

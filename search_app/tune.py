@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.embcache import SHARED_CACHE
 from ingest.embed import Embedder
 from ingest.pipeline import ingest_paths
 from ingest.settings import setting
@@ -27,12 +28,14 @@ from search_app.search import DENSE_DEPTH, LEXICAL_DEPTH, Searcher, Signals
 Collected = list[tuple[Signals, list[str], dict[str, float]]]  # signals, article of each candidate, qrels
 
 
-def collect(split: Path, limit: int | None = None) -> Collected:
-    """Signals of every candidate for every judged query of a split (corpus.jsonl, queries.jsonl, qrels.tsv)."""
-    corpus = split / "corpus.jsonl"
-    index = Index(default_index_dir(corpus))
+def collect(split: Path, limit: int | None = None, corpora: list[Path] | None = None) -> Collected:
+    """Signals of every candidate for every judged query of a split (corpus.jsonl, queries.jsonl, qrels.tsv),
+    over an index of the split's corpus or of ``corpora`` ingested together (a mixed index)."""
+    corpora = corpora or [split / "corpus.jsonl"]
+    index = Index(default_index_dir(corpora))
     embedder = Embedder(setting("model", index.get_meta("model")), precision=setting("precision"))
-    ingest_paths([corpus], index, embedder, show_progress=False, log=lambda line: None)
+    ingest_paths(corpora, index, embedder, show_progress=False, log=lambda line: None,
+                 embed_cache=setting("embed_cache") or SHARED_CACHE)
     searcher = Searcher(index, embedder)
     qrels = read_qrels(split / "qrels.tsv")
     queries = [(q, t) for q, t in read_queries(split / "queries.jsonl") if q in qrels][:limit]
@@ -89,8 +92,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("splits", nargs="+", type=Path, help="folders with corpus.jsonl, queries.jsonl, qrels.tsv")
     parser.add_argument("--limit", type=int, default=None, help="first N judged queries per split")
     parser.add_argument("--ascent", action="store_true", help="also search the weights")
+    parser.add_argument("--corpus", type=Path, action="append", default=None,
+                        help="index these corpora together (repeat) instead of each split's own corpus")
     args = parser.parse_args(argv)
-    splits = {p.name: collect(p, args.limit) for p in args.splits}
+    splits = {p.name: collect(p, args.limit, args.corpus) for p in args.splits}
     report(splits)
     if args.ascent:
         ascent(splits)
