@@ -6,7 +6,7 @@ sorting by date and counting facets read this metadata for every candidate. From
 query at 100k passages (the rows carry text and terms); from this catalog, well under 1 ms. Only the page's
 results (and, for phrase, exclusion or must-match queries, the candidates) are read as full rows.
 
-The catalog is read once (about 0.5 s and 20 MB at 100k passages) and again after any commit to the index.
+The catalog is read once (0.55–1.0 s and ~40 MB at 100k passages) and again after any commit to the index.
 """
 
 from __future__ import annotations
