@@ -262,6 +262,7 @@ class Searcher:
         shown = sort_passages(shown, metas, sort)
         page_ids = shown[(page - 1) * k: page * k]
         rows = self.index.passages([pid for pid, _ in page_ids])
+        page_ids = [item for item in page_ids if item[0] in rows]  # an ingest may have replaced one meanwhile
         terms = query_terms(parsed.text + " " + " ".join(parsed.phrases))
         results = [self._result((page - 1) * k + n + 1, pid, score, rows[pid], parsed, terms, extra, highlight)
                    for n, (pid, score) in enumerate(page_ids)]
