@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ingest.encode_pool import EncoderPool
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -100,18 +102,20 @@ class Embedder:
     ``model``: ``DEFAULT_MODEL`` (or its versioned ``name``), or any sentence-transformers id / local path.
     ``precision``: ``"auto"`` (bf16 when the CPU has native bf16, else fp32), ``"bf16"`` or ``"fp32"``.
     bf16 casts the weights to bfloat16 (about 2-3x faster than fp32 on AVX512-BF16/AMX CPUs, cosine to
-    fp32 >= 0.9999). ``threads`` sets ``torch.set_num_threads`` for the process when given.
+    fp32 >= 0.9999). ``threads`` sets ``torch.set_num_threads`` for the process when given. ``processes`` > 1
+    encodes passages in that many one-thread worker processes (``ingest/encode_pool.py``; ``close`` ends them).
     Nothing loads until the first encode (or ``dim``). ``name`` identifies the weights, not the precision.
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, *, precision: str = "auto",
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, processes: int = 1) -> None:
         self.model_id = str(model)
         self.precision = resolve_precision(precision)
         self.threads = threads
         self.name = _weights_name(self.model_id)
         self._model: SentenceTransformer | None = None
         self._load_lock = threading.Lock()
+        self._pool = EncoderPool(self.model_id, self.precision, processes) if processes > 1 else None
 
     def __repr__(self) -> str:
         return f"Embedder({self.model_id!r}, precision={self.precision!r})"
@@ -181,7 +185,16 @@ class Embedder:
     def encode_passages(self, texts: Sequence[str], *, batch_size: int = ENCODE_BATCH,
                         progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed documents with the ``passage: `` prefix; ``progress(n)`` after each batch of n."""
+        if self._pool is not None:
+            if isinstance(texts, str):
+                raise TypeError("expected a sequence of strings, not a single string")
+            return self._pool.encode([PASSAGE_PREFIX + text for text in texts], max(1, batch_size), progress)
         return self._encode(texts, PASSAGE_PREFIX, batch_size, progress)
+
+    def close(self) -> None:
+        """Stop the worker processes, if any (they also stop with this process)."""
+        if self._pool is not None:
+            self._pool.close()
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed search queries with the ``query: `` prefix (one forward pass for a single query)."""

@@ -29,6 +29,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Passage-embedding cache file, keyed by (model, passage text), shareable across indexes "
             "(default: embeddings.sqlite in the index directory)."),
     Setting("threads", "TELUSUR_THREADS", "", "Torch threads (default: all cores for ingest, 1 per server thread)."),
+    Setting("encode_processes", "TELUSUR_ENCODE_PROCESSES", "",
+            "Encoder processes of `telusur ingest`, one torch thread each (default: one per core; 1: in-process)."),
     Setting("chroma_host", "CHROMA_HOST", "", "Use a Chroma server at this host instead of the local store."),
     Setting("chroma_port", "CHROMA_PORT", "8000", "Port of the Chroma server."),
     Setting("collection", "TELUSUR_COLLECTION", "telusur_passages", "Chroma collection name."),

@@ -72,7 +72,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     index = Index(args.index)
     model = setting("model", args.model or index.get_meta("model"))
-    embedder = Embedder(model, precision=setting("precision"), threads=int_setting("threads"))
+    processes = int_setting("encode_processes") or os.cpu_count() or 1
+    embedder = Embedder(model, precision=setting("precision"), threads=int_setting("threads"), processes=processes)
     started = time.perf_counter()
     try:
         report = ingest_paths(args.paths, index, embedder, prune=args.prune, show_progress=not args.quiet,
@@ -81,6 +82,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print("interrupted: everything committed so far is kept; run the same command again to finish",
               file=sys.stderr)
         return 130
+    finally:
+        embedder.close()
     seconds = time.perf_counter() - started
     print(f"{report.summary()} in {seconds:.1f} s", file=sys.stderr)
     if report.skipped:

