@@ -173,11 +173,17 @@ class Embedder:
         if isinstance(texts, str):
             raise TypeError("expected a sequence of strings, not a single string")
         prefixed = [prefix + text for text in texts]
-        out = np.empty((len(prefixed), self.dim), dtype=np.float32)
         order = sorted(range(len(prefixed)), key=lambda i: len(prefixed[i]), reverse=True)
-        for start in range(0, len(order), max(1, batch_size)):
-            idx = order[start:start + max(1, batch_size)]
-            out[idx] = self._embed([prefixed[i] for i in idx])
+        size = max(1, batch_size)
+        batches = [order[start:start + size] for start in range(0, len(order), size)]
+        jobs = ([prefixed[i] for i in idx] for idx in batches)
+        if not batches:
+            return np.empty((0, self.dim), dtype=np.float32)
+        out: np.ndarray | None = None  # sized by the first batch: with workers, this process loads no model
+        for idx, rows in zip(batches, self._pool.map(jobs) if self._pool is not None else map(self._embed, jobs)):
+            if out is None:
+                out = np.empty((len(prefixed), rows.shape[1]), dtype=np.float32)
+            out[idx] = rows
             if progress is not None:
                 progress(len(idx))
         return out
@@ -185,10 +191,6 @@ class Embedder:
     def encode_passages(self, texts: Sequence[str], *, batch_size: int = ENCODE_BATCH,
                         progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed documents with the ``passage: `` prefix; ``progress(n)`` after each batch of n."""
-        if self._pool is not None:
-            if isinstance(texts, str):
-                raise TypeError("expected a sequence of strings, not a single string")
-            return self._pool.encode([PASSAGE_PREFIX + text for text in texts], max(1, batch_size), progress)
         return self._encode(texts, PASSAGE_PREFIX, batch_size, progress)
 
     def close(self) -> None:

@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -64,20 +64,9 @@ class EncoderPool:
                                           initargs=(self.model_id, self.precision, os.getpid()))
             return self._pool
 
-    def encode(self, prefixed: Sequence[str], batch_size: int,
-               progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Rows for already prefixed texts, in input order; batches of similar length, longest first."""
-        order = sorted(range(len(prefixed)), key=lambda i: len(prefixed[i]), reverse=True)
-        batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
-        out: np.ndarray | None = None
-        jobs = ([prefixed[i] for i in idx] for idx in batches)
-        for idx, rows in zip(batches, self._workers().imap(_encode_batch, jobs)):
-            if out is None:
-                out = np.empty((len(prefixed), rows.shape[1]), dtype=np.float32)
-            out[idx] = rows
-            if progress is not None:
-                progress(len(idx))
-        return out if out is not None else np.empty((0, 0), dtype=np.float32)
+    def map(self, batches: Iterable[list[str]]) -> Iterator[np.ndarray]:
+        """The rows of each batch of already prefixed texts, in order, encoded by the workers."""
+        return self._workers().imap(_encode_batch, batches)
 
     def close(self) -> None:
         with self._lock:

@@ -381,12 +381,17 @@ def server(index_dir: Path, *, workers: int, threads: int | None, log_file: Path
                     "first_answer_s": round(time.perf_counter() - started, 2), "first_status": status}
             yield info
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, timeout=20)
+
+
+def stop(proc: subprocess.Popen, *, timeout: float) -> None:
+    """Terminate ``proc``, killing it if it has not exited within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wait_ready(port: int, proc: subprocess.Popen, started: float, timeout: float = 300) -> float:

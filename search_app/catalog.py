@@ -3,8 +3,9 @@ and wire-copy cluster.
 
 A search scores up to ~2,000 candidates; filtering them, keeping two per article, grouping wire copies,
 sorting by date and counting facets read this metadata for every candidate. From SQLite that costs ~18 ms a
-query at 100k passages (the rows carry text and terms); from this catalog, well under 1 ms. Only the page's
-results (and, for phrase, exclusion or must-match queries, the candidates) are read as full rows.
+query at 100k passages (the rows carry text and terms); from this catalog, about 1 ms. Only the page's
+results, the best 200 candidates (sentence signal) and, for phrase or exclusion queries, all candidates are
+read as full rows.
 
 The catalog is read once (0.55–1.0 s and ~40 MB at 100k passages) and again after any commit to the index.
 """

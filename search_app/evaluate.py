@@ -61,17 +61,22 @@ def article_ranking(searcher: Searcher, query: str, mode: str, depth: int = DEPT
     return [r.article_id for r in response.results]
 
 
+def eval_searcher(corpus: Path | Sequence[Path], index_dir: Path | None = None) -> Searcher:
+    """A searcher over the evaluation index of ``corpus`` (or several, ingested together into one), built with
+    the product's ingest on first use and brought up to date (unchanged records cost nothing) after."""
+    corpora = [corpus] if isinstance(corpus, Path) else list(corpus)
+    index = Index(index_dir or default_index_dir(corpora))
+    embedder = Embedder(setting("model", index.get_meta("model")), precision=setting("precision"))
+    ingest_paths(corpora, index, embedder, show_progress=False, log=lambda line: None,
+                 embed_cache=setting("embed_cache") or SHARED_CACHE)
+    return Searcher(index, embedder)
+
+
 def run_eval(*, corpus: Path | Sequence[Path], queries: Path, qrels: Path, index_dir: Path | None = None,
              mode: str = "hybrid", searcher: Searcher | None = None, limit: int | None = None) -> dict[str, float]:
     """Metrics and query latency for one query set / mode over a corpus (or several, ingested together)."""
     judged = read_qrels(qrels)
-    if searcher is None:
-        corpora = [corpus] if isinstance(corpus, Path) else list(corpus)
-        index = Index(index_dir or default_index_dir(corpora))
-        embedder = Embedder(setting("model", index.get_meta("model")), precision=setting("precision"))
-        ingest_paths(corpora, index, embedder, show_progress=False, log=lambda line: None,
-                     embed_cache=setting("embed_cache") or SHARED_CACHE)
-        searcher = Searcher(index, embedder)
+    searcher = searcher or eval_searcher(corpus, index_dir)
     pairs = [(qid, text) for qid, text in read_queries(queries) if qid in judged][:limit]
     judged = {qid: judged[qid] for qid, _ in pairs}
     article_ranking(searcher, pairs[0][1], mode) if pairs else None  # warm-up: model load, index load

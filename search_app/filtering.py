@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -117,9 +116,7 @@ class LocalVectors:
         self.columns = FilterColumns.load(self.catalog.current(), table.ids) if table is not None else None
         self.table = table
         self._stamp = stamp
-        attach = getattr(self.index.vectors, "attach_local", None)
-        if attach:
-            attach(table)
+        self.index.vectors.attach_local(table)
 
 
 def dense_candidates(searcher, text: str, depth: int, filters) -> tuple[dict[str, float], np.ndarray]:
@@ -150,6 +147,3 @@ def _allowed_hits(hits: list[tuple[str, float]], table: VectorTable, mask: np.nd
     rows = table.rows
     return [(pid, score) for pid, score in hits if pid in rows and mask[rows[pid]]][:n]
 
-
-def has_table(index_dir: Path) -> bool:
-    return (table_dir(index_dir) / "table.json").exists()

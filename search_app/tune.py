@@ -15,15 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.embcache import SHARED_CACHE
-from ingest.embed import Embedder
-from ingest.pipeline import ingest_paths
-from ingest.settings import setting
-from ingest.store import Index
 from search_app import fuse
-from search_app.evaluate import default_index_dir, read_qrels, read_queries
+from search_app.evaluate import eval_searcher, read_qrels, read_queries
 from search_app.metrics import ndcg_at
-from search_app.search import DENSE_DEPTH, LEXICAL_DEPTH, Searcher, Signals
+from search_app.search import DENSE_DEPTH, LEXICAL_DEPTH, Signals
 
 Collected = list[tuple[Signals, list[str], dict[str, float]]]  # signals, article of each candidate, qrels
 
@@ -31,12 +26,8 @@ Collected = list[tuple[Signals, list[str], dict[str, float]]]  # signals, articl
 def collect(split: Path, limit: int | None = None, corpora: list[Path] | None = None) -> Collected:
     """Signals of every candidate for every judged query of a split (corpus.jsonl, queries.jsonl, qrels.tsv),
     over an index of the split's corpus or of ``corpora`` ingested together (a mixed index)."""
-    corpora = corpora or [split / "corpus.jsonl"]
-    index = Index(default_index_dir(corpora))
-    embedder = Embedder(setting("model", index.get_meta("model")), precision=setting("precision"))
-    ingest_paths(corpora, index, embedder, show_progress=False, log=lambda line: None,
-                 embed_cache=setting("embed_cache") or SHARED_CACHE)
-    searcher = Searcher(index, embedder)
+    searcher = eval_searcher(corpora or [split / "corpus.jsonl"])
+    index, embedder = searcher.index, searcher.embedder
     qrels = read_qrels(split / "qrels.tsv")
     queries = [(q, t) for q, t in read_queries(split / "queries.jsonl") if q in qrels][:limit]
     vectors = np.concatenate([embedder.encode_queries([t for _, t in queries[i:i + 64]])

@@ -12,6 +12,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from search_app.bench import stop
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -40,12 +42,7 @@ def running(cmd: list[str], url: str, *, env: dict[str, str] | None = None, log:
         wait_http(url, timeout)
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=15)
         if log:
             out.close()
 
