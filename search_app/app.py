@@ -10,6 +10,7 @@ from flask import Flask, Response, abort, jsonify, make_response, render_templat
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from ingest import jsonsafe
 from ingest.regions import region_of, short_label
 from ingest.settings import setting
 from search_app.dates_id import format_date_id
@@ -169,9 +170,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                    "(atur TELUSUR_API_TOKEN atau API_TOKEN di konfigurasi).")
         if not check_token(request.headers.get("Authorization"), token):
             abort(401, description="Token API salah atau tidak ada (kirim header Authorization: Bearer <token>).")
-        body = request.get_json(silent=True)
-        if body is None:
-            raise BadRequest("isi permintaan harus JSON (Content-Type: application/json)")
+        body = json_body()
         try:
             articles = parse_documents(body)
         except InvalidDocuments as err:
@@ -185,6 +184,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return jsonify(articles=statuses, count=len(statuses)), 201 if added else 200
 
     return app
+
+
+def json_body() -> object:
+    """The request's JSON body, refused with a 400 when it is not JSON or nested too deep (never recursing)."""
+    if not request.is_json:
+        raise BadRequest("isi permintaan harus JSON (Content-Type: application/json)")
+    try:
+        return jsonsafe.loads(request.get_data(cache=False))
+    except jsonsafe.TooDeep as err:
+        raise BadRequest(f"isi permintaan ditolak: {err}") from None
+    except ValueError as err:  # JSONDecodeError and undecodable bytes
+        raise BadRequest(f"isi permintaan bukan JSON yang sah ({err})") from None
 
 
 def run_search(searcher: Searcher, params: dict[str, Any]) -> SearchResponse:
