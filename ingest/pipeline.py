@@ -220,19 +220,43 @@ class Ingester:
             self.index.set_meta("lexical_stale", "1")
 
     def finish(self) -> None:
-        """Commit what is queued and bring the BM25 index in step with the stored passages."""
+        """Commit what is queued, bring the derived stores in step and publish what this run wrote."""
         self.flush()
-        self.index.flush_deletes()
-        if self.index.get_meta("analyzer") != ANALYZER_VERSION:
-            retokenize(self.index)
-        stale = self.index.get_meta("lexical_stale") != "0" or not self.index.lexical_dir.exists()
-        if stale:
-            rebuild_lexical(self.index)
-        if stale or self._written or not table_dir(self.index.directory).exists():
-            # rows of passages this run did not write are reused; after an interrupted run, which vectors
-            # changed is unknown, so all are read again
-            rebuild_vectors(self.index, None if self._vectors_interrupted else self._written)
-            self.index.set_meta("vectors_stale", "0")
+        # rows of passages this run did not write are reused; after an interrupted run, which vectors
+        # changed is unknown, so all are read again
+        settle(self.index, written=self._written, reread_all=self._vectors_interrupted)
+
+
+def settle(index: Index, *, written: set[str] | None = None, reread_all: bool = False) -> int:
+    """Bring the BM25 index and the vector table in step with the ledger, then publish every committed
+    article (``Index.publish``); returns how many were published. The caller holds the writer lock.
+
+    ``written``: passage ids whose vectors this writer wrote (their table rows are re-read); ``reread_all``:
+    re-read every row (a run died before its rebuild)."""
+    index.flush_deletes()
+    if index.get_meta("analyzer") != ANALYZER_VERSION:
+        retokenize(index)
+    stale = index.get_meta("lexical_stale") != "0" or not index.lexical_dir.exists()
+    if stale:
+        rebuild_lexical(index)
+    interrupted = reread_all or index.get_meta("vectors_stale") == "1"
+    if stale or written or interrupted or not table_dir(index.directory).exists():
+        rebuild_vectors(index, None if interrupted else (written or set()))
+        index.set_meta("vectors_stale", "0")
+    return index.publish()
+
+
+def recover(index: Index) -> int:
+    """What a killed writer committed, made consistent and visible, unless a writer is busy (then 0).
+
+    Readers call this when they see unpublished articles (search_app/catalog.py)."""
+    if not index.has_unpublished():
+        return 0
+    try:
+        with index.writing(timeout=0):
+            return settle(index)
+    except TimeoutError:
+        return 0
 
 
 def retokenize(index: Index) -> None:

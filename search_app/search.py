@@ -362,4 +362,6 @@ def open_searcher(index_dir: str | Path | None = None, *, model: str | None = No
     index = Index(index_dir)
     embedder = Embedder(setting("model", model or index.get_meta("model")),
                         precision=setting("precision"), threads=int_setting("threads"))
-    return Searcher(index, embedder)
+    searcher = Searcher(index, embedder)
+    searcher.catalog.current()  # publishes what a killed writer left committed (catalog.LiveCatalog)
+    return searcher
