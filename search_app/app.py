@@ -86,6 +86,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         response = _error(err.code or 500, err.description or err.name)
+        if err.code == 405:
+            response.headers["Allow"] = ", ".join(getattr(err, "valid_methods", None) or ())
         if err.code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="telusur"'
         return response
@@ -114,12 +116,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/api/search")
     def api_search():
-        params = search_params(request.args, app.config["DEFAULT_MODE"], max_k=MAX_EXPORT_K)
-        fmt = request.args.get("format", "json") or "json"
+        params = search_params(request.args, app.config["DEFAULT_MODE"], max_k=MAX_EXPORT_K, strict=True)
+        fmt = request.args.get("format", "json")
         if fmt not in ("json", "csv"):
             raise BadRequest("parameter format harus json atau csv")
-        if not params["query"] and not filter_count(params):
-            raise BadRequest("parameter q (pertanyaan) wajib diisi, atau setidaknya satu saringan")
         response = run_search(searcher(), params)
         if fmt == "csv":
             name = _slug(params["query"]) or "saringan"
@@ -129,9 +129,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/feed")
     def feed():
-        params = search_params(request.args, app.config["DEFAULT_MODE"])
-        if not params["query"] and not filter_count(params):
-            raise BadRequest("parameter q (pertanyaan) wajib diisi, atau setidaknya satu saringan")
+        params = search_params(request.args, app.config["DEFAULT_MODE"], strict=True)
         response = searcher().search(params["query"], k=FEED_SIZE, mode=params["mode"], filters=filters_of(params),
                                      sort="newest", per_article=1, group_copies=True, require_match=True)
         args = url_args(params, sort="relevance", k=10, page=1)

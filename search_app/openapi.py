@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from ingest.article import ARTICLE_ID, ARTICLE_ID_RULE
+from ingest.regions import load_gazetteer
+from search_app.documents import MAX_DOCUMENTS
 from search_app.params import DEFAULT_K, MAX_EXPORT_K, MAX_PAGE
 from search_app.query import MAX_QUERY_CHARS
 from search_app.search import MODES, SORTS
@@ -26,13 +29,15 @@ ERRORS = {status: _json(_ref("Error"), text) for status, text in (
     ("400", "A parameter or the body is invalid; the message names it."), ("404", "Not found."),
     ("500", "Server error (no details are exposed)."))}
 
+NONEMPTY = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
+REGION_NAMES = sorted(load_gazetteer().regions)
 FILTERS = [
     _param("date_from", "Earliest publication date (inclusive).", {"type": "string", "format": "date"}),
     _param("date_to", "Latest publication date (inclusive).", {"type": "string", "format": "date"}),
-    _param("source", "Outlet; repeat for several (OR).", {"type": "string"}, repeat=True),
-    _param("category", "Category; repeat for several (OR).", {"type": "string"}, repeat=True),
+    _param("source", "Outlet; repeat for several (OR).", NONEMPTY, repeat=True),
+    _param("category", "Category; repeat for several (OR).", NONEMPTY, repeat=True),
     _param("region", "Official kabupaten/kota or provinsi name (e.g. 'Kabupaten Lampung Barat', 'Lampung'); "
-                     "repeat for several (OR).", {"type": "string"}, repeat=True),
+                     "repeat for several (OR).", {"type": "string", "enum": REGION_NAMES}, repeat=True),
     _param("mode", "Ranking.", {"type": "string", "enum": list(MODES), "default": "hybrid"}),
 ]
 QUERY = _param("q", "The question or keywords (\"exact phrase\", -excluded). Required unless a filter is set.",
@@ -80,12 +85,17 @@ ARTICLE = {"type": "object", "required": ["article_id", "title", "text"], "prope
     "also_published": {"type": "array", "items": _ref("ArticleRef")},
     "related": {"type": "array", "items": RELATED}}}
 DOCUMENT = {"type": "object", "required": ["text"], "properties": {
-    "id": {"type": "string", "description": "stable id; the same id updates the article"},
-    "title": {"type": "string"}, "text": {"type": "string", "description": "body, paragraphs separated by a "
-                                                                          "blank line"},
-    "date": {"type": "string", "description": "ISO date, DD/MM/YYYY or Indonesian long form"},
-    "source": {"type": "string"}, "url": {"type": "string"}, "category": {"type": "string"},
-    "author": {"type": "string"}}, "additionalProperties": True}
+    "id": {"type": "string", "description": f"stable id; the same id updates the article; {ARTICLE_ID_RULE} "
+                                             "(empty or absent: derived from url, or title and date)",
+           "pattern": rf"^(?:(?!.*\.\.){ARTICLE_ID.pattern})?$", "maxLength": 200, "nullable": True},
+    "title": {"type": "string", "nullable": True}, "text": {"type": "string", "minLength": 1, "pattern": r"\S",
+                                          "description": "body, paragraphs separated by a blank line"},
+    "date": {"anyOf": [{"type": "string", "format": "date", "pattern": "^(19|20)[0-9]{2}-"},
+                       {"type": "string", "maxLength": 0}], "nullable": True,
+             "description": "ISO date (YYYY-MM-DD, years 1900-2099), or empty; DD/MM/YYYY and the Indonesian long "
+                            "form ('12 Agustus 2024') are read too"},
+    **{name: {"type": "string", "nullable": True} for name in ("source", "url", "category", "author")}},
+    "additionalProperties": True}
 STORED = {"type": "object", "required": ["articles", "count"], "properties": {
     "count": {"type": "integer"},
     "articles": {"type": "array", "items": {"type": "object", "properties": {
@@ -129,7 +139,8 @@ def openapi_document(server_url: str) -> dict:
                 "summary": "Add or update articles (same fields as JSONL ingest)", "operationId": "addDocuments",
                 "security": [{"bearer": []}],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "oneOf": [_ref("Document"), {"type": "array", "items": _ref("Document")}]}}}},
+                    "oneOf": [_ref("Document"), {"type": "array", "items": _ref("Document"), "minItems": 1,
+                                                     "maxItems": MAX_DOCUMENTS}]}}}},
                 "responses": {"201": _json(_ref("Stored"), "Stored; at least one article is new."),
                               "200": _json(_ref("Stored"), "Stored; every article existed already."),
                               "400": ERRORS["400"],

@@ -12,6 +12,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from ingest.regions import region_of
 from search_app.query import MAX_QUERY_CHARS
 from search_app.search import MODES, SORTS, Filters
 
@@ -27,8 +28,13 @@ class BadRequest(ValueError):
     """A request parameter out of range; the message names the parameter."""
 
 
-def search_params(args: MultiDict, default_mode: str, *, max_k: int = MAX_K) -> dict[str, Any]:
-    """The search parameters of a query string, validated (BadRequest names the bad one)."""
+def search_params(args: MultiDict, default_mode: str, *, max_k: int = MAX_K, strict: bool = False) -> dict[str, Any]:
+    """The search parameters of a query string, validated (BadRequest names the bad one).
+
+    ``strict`` (the JSON API, whose OpenAPI description is the contract): a parameter given empty, an empty
+    facet value or a region that is not an official name is refused instead of ignored."""
+    if strict:
+        _refuse_empty(args)
     query = args.get("q", "").strip()
     if len(query) > MAX_QUERY_CHARS:
         raise BadRequest(f"parameter q terlalu panjang ({len(query)} karakter; paling banyak {MAX_QUERY_CHARS})")
@@ -43,7 +49,7 @@ def search_params(args: MultiDict, default_mode: str, *, max_k: int = MAX_K) -> 
         "mode": mode, "default_mode": default_mode, "sort": sort,
         "date_from": _date_arg(args, "date_from"), "date_to": _date_arg(args, "date_to")}
     if params["date_from"] and params["date_to"] and params["date_from"] > params["date_to"]:
-        raise BadRequest("parameter date_from tidak boleh lebih akhir daripada date_to")
+        params["date_from"], params["date_to"] = params["date_to"], params["date_from"]  # a range given backwards
     for name, key in LISTS.items():
         raw = args.getlist(name)
         values = list(dict.fromkeys(v.strip() for v in raw if v.strip()))
@@ -51,7 +57,15 @@ def search_params(args: MultiDict, default_mode: str, *, max_k: int = MAX_K) -> 
             raise BadRequest(f"parameter {name}: paling banyak {MAX_VALUES} nilai, "
                              f"masing-masing paling panjang 200 karakter")
         params[key] = values
+    if strict and (unknown := [r for r in params["regions"] if region_of(r) is None]):
+        raise BadRequest(f"parameter region: {unknown[0][:60]!r} bukan nama resmi kabupaten/kota atau provinsi")
     return params
+
+
+def _refuse_empty(args: MultiDict) -> None:
+    for name in ("k", "page", "sort", "mode", "date_from", "date_to", "format", *LISTS):
+        if any(not value.strip() for value in args.getlist(name)):
+            raise BadRequest(f"parameter {name} kosong; isi nilainya atau hilangkan parameternya")
 
 
 def filters_of(params: dict[str, Any]) -> Filters:

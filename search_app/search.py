@@ -231,8 +231,8 @@ class Searcher:
         ``sort``: relevance, newest or oldest. ``facets``: also count the pool's articles per facet value
         (search_app/facets.py). ``group_copies``: one result per wire-copy cluster, its earliest member, the
         others in ``also_published``. ``require_match``: keep only passages that match the query (see
-        ``matching``), so that counts, date order and feeds mean something. Without query words but with
-        filters: the matching articles, newest first.
+        ``matching``), so that counts, date order and feeds mean something. Without query words: the
+        articles the filters allow (all, without filters), newest first.
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -240,7 +240,7 @@ class Searcher:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         parsed = parse_query(query, syntax=syntax)
         filters = filters or Filters()
-        if not (parsed.text or parsed.phrases) and filters.active():
+        if not (parsed.text or parsed.phrases):  # a listing: the filters' articles (or all), newest first
             ranked = [(pid, 0.0) for pid in self.index.first_passage_ids()]
             sort = "newest" if sort == "relevance" else sort
         else:
