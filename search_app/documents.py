@@ -12,8 +12,8 @@ import hmac
 from collections.abc import Mapping
 
 from ingest.article import Article, SkipInput
-from ingest.dumps import record_to_article
 from ingest.embed import Embedder
+from ingest.formats.dumps import record_to_article
 from ingest.pipeline import API_ORIGIN, Ingester, passage_rows
 from ingest.store import Index
 
