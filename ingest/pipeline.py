@@ -137,7 +137,8 @@ def passage_rows(article: Article) -> list[PassageRow]:
         seen[digest] = seen.get(digest, 0) + 1
         pid = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
         rows.append(PassageRow(pid, article.article_id, span.position, span.text, span.start_char,
-                               span.end_char, passage_terms(article.title, span.text)))
+                               span.end_char, passage_terms(article.title, span.text),
+                               article.page_at(span.start_char), article.page_at(span.end_char - 1)))
     return rows
 
 

@@ -48,7 +48,7 @@ def _meta(line: str) -> tuple[str, str] | None:
     return (key, m["value"]) if m and key in META_KEYS else None
 
 
-def _is_dateline(line: str) -> bool:
+def is_dateline(line: str) -> bool:
     """A short line that is (mostly) a date: "Rabu 06 Aug 2025 - 21:08 WIB"."""
     return len(line.split()) <= 10 and bool(_DATELINE_HINT.search(line)) and not line.rstrip().endswith(".")
 
@@ -84,7 +84,7 @@ def parse_text_article(text: str, origin: str) -> Article:
             meta.setdefault(*found)
         elif line and not title:
             title = line
-        elif line and not dateline and _is_dateline(line):
+        elif line and not dateline and is_dateline(line):
             dateline = line
         elif line:
             break
