@@ -241,7 +241,9 @@ class Index:
             rows = self.db.execute(
                 f"SELECT p.passage_id, p.article_id, p.position, p.text, p.start_char, p.end_char, p.tokens, "
                 f"p.page, p.page_end, a.title, a.date, a.day, a.source, a.url, a.category, a.author, a.regions, "
-                f"COALESCE(a.cluster_id, a.article_id) AS cluster_id "
+                f"COALESCE(a.cluster_id, a.article_id) AS cluster_id, "
+                f"json_extract(a.extra, '$.page_kind') AS page_kind, "
+                f"json_extract(a.extra, '$.content_type') AS content_type, json_extract(a.extra, '$.pages') AS pages "
                 f"FROM passages p JOIN articles a USING (article_id) WHERE p.passage_id IN ({marks})", chunk)
             found.update((r["passage_id"], r) for r in rows)
         return found

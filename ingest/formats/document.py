@@ -10,6 +10,7 @@ Shared by the document readers (PDF, DOCX, ODT, XLSX, PPTX, images). Metadata ru
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -79,7 +80,7 @@ def build_article(blocks: Iterable[Block], path: Path, *, meta_title: str = "", 
         raise SkipInput(f"{path}: no text found in the document")
     title = meta_title if meaningful_title(meta_title, path) else (first_heading or file_title(path))
     title = " ".join(title.split())
-    extra = {"page_kind": page_kind, "file_name": path.name}
+    extra = {"page_kind": page_kind, "file_name": path.name, "pages": json.dumps(pages)}
     if part:
         extra["part"] = part
     return Article(article_id=make_article_id("document", str(path), part), title=title, text=body,
