@@ -97,6 +97,18 @@ def join_lines(previous: str, line: str) -> str:
     return f"{stripped} {line}" if stripped else line
 
 
+def _is_running(text: str, repeated: set[str]) -> bool:
+    """A running header/footer: a repeated edge line, a page number, or repeated lines run together
+    with a page number (OCR may read a footer's left and right parts as one line)."""
+    normal = _normal(text)
+    if normal in repeated or _PAGE_NUMBER.match(text):
+        return True
+    rest = normal
+    for line in sorted(repeated, key=len, reverse=True):
+        rest = rest.replace(line, " ")
+    return rest != normal and (not re.search(r"\w", rest) or bool(_PAGE_NUMBER.match(rest.replace("#", "1"))))
+
+
 def _body_size(pages: list[tuple[float, list[Line]]]) -> float:
     sizes: Counter[float] = Counter()
     for _, lines in pages:
@@ -115,9 +127,9 @@ def blocks_of_pages(pages: list[tuple[float, float, list[Line]]], first_page: in
     body = _body_size(sized)
     blocks: list[Block] = []
     previous: Line | None = None
+    previous_page = first_page
     for number, (width, height, lines) in enumerate(pages, start=first_page):
-        kept = [ln for ln in lines if not (_at_edge(ln, height) and
-                                           (_normal(ln.text) in repeated or _PAGE_NUMBER.match(ln.text)))]
+        kept = [ln for ln in lines if not (_at_edge(ln, height) and _is_running(ln.text, repeated))]
         for line in reading_order(kept, width):
             text = " ".join(line.text.split())
             if not text:
@@ -125,7 +137,7 @@ def blocks_of_pages(pages: list[tuple[float, float, list[Line]]], first_page: in
             heading = body > 0 and line.size >= body * 1.15
             last = blocks[-1] if blocks else None
             if last is not None and previous is not None and last.heading == heading and (
-                    (_continues(previous, line) and last.page == number and not last.breaks)
+                    (_continues(previous, line) and previous_page == number)
                     or _flows_on(last, previous, line)):
                 joined = join_lines(last.text, text)
                 if number != (last.breaks[-1][1] if last.breaks else last.page):
@@ -133,7 +145,7 @@ def blocks_of_pages(pages: list[tuple[float, float, list[Line]]], first_page: in
                 last.text = joined
             else:
                 blocks.append(Block(number, text, heading, line.size))
-            previous = line
+            previous, previous_page = line, number
     for block in blocks:
         block.text = block.text.replace(SOFT_HYPHEN, "-")
     return blocks
