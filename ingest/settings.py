@@ -47,6 +47,8 @@ SETTINGS: tuple[Setting, ...] = (
             "OCR of documents: auto (pages without a text layer, and images), force (every page), off."),
     Setting("file_seconds", "TELUSUR_FILE_SECONDS", "120",
             "Per-file time limit of `telusur ingest` for documents, in seconds (checked between pages)."),
+    Setting("max_rows", "TELUSUR_MAX_ROWS", "10000",
+            "Spreadsheet rows read per sheet by `telusur ingest`; a longer sheet is cut there, with one line."),
     Setting("region_aliases", "TELUSUR_REGION_ALIASES", "",
             "Extra region alias file (TSV: alias, official Kemendagri name or -) for region detection."),
 )

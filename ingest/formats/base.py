@@ -23,7 +23,7 @@ class ReadOptions:
     seconds_per_file: float = 120.0  # a document taking longer is abandoned (checked between pages)
     seconds_per_page: float = 60.0  # OCR time limit for one page
     max_unpacked_bytes: int = 200 * 1024 * 1024  # Office zip: total decompressed size allowed
-    max_rows: int = 50_000  # spreadsheet rows read per sheet
+    max_rows: int = 10_000  # spreadsheet rows read per sheet
     max_pixels: int = 60_000_000  # an image larger than this is not decoded
     started: float = field(default_factory=time.monotonic)
 
@@ -37,12 +37,12 @@ OCR_MODES = ("auto", "off", "force")
 
 
 def read_options(*, source: str | None = None, ocr: str | None = None) -> ReadOptions:
-    """Reader options from arguments, else the ``source``, ``ocr`` and ``file_seconds`` settings."""
+    """Reader options from arguments, else the ``source``, ``ocr``, ``file_seconds`` and ``max_rows`` settings."""
     mode = setting("ocr", ocr)
     if mode not in OCR_MODES:
         raise ValueError(f"ocr must be one of {', '.join(OCR_MODES)}, not {mode!r}")
     return ReadOptions(source=setting("source", source), ocr=mode,
-                       seconds_per_file=float(setting("file_seconds")))
+                       seconds_per_file=float(setting("file_seconds")), max_rows=int(setting("max_rows")))
 
 
 class ReadFunction(Protocol):

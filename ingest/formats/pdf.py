@@ -9,6 +9,7 @@ JavaScript here (no form environment is created) and embedded files are ignored.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,13 +71,20 @@ def page_lines(textpage, pdfium_c) -> list[Line]:
 def _open(path: Path):
     import pypdfium2 as pdfium
 
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 2048))
+        if b"%%EOF" not in f.read():
+            raise SkipInput(f"{path}: truncated PDF (no %%EOF end marker: the file was cut short)")
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as err:
         reason = str(err)
         if "password" in reason.lower():
             raise SkipInput(f"{path}: password-protected PDF (cannot be read without its password)") from None
-        raise SkipInput(f"{path}: damaged or truncated PDF ({reason})") from None
+        if any(re.search(rb"/Type\s*/Pages\b", d) and re.search(rb"/Count\s+0\b", d)
+               for d in re.findall(rb"<<([^<>]{0,400})>>", path.read_bytes()[:1 << 20])):
+            raise SkipInput(f"{path}: PDF with zero pages") from None
+        raise SkipInput(f"{path}: damaged PDF ({reason})") from None
 
 
 def read(path: Path, options: ReadOptions) -> Iterator[Article | SkipInput]:
@@ -132,6 +140,7 @@ def _ocr_pages(pdf, pages: list, numbers: list[int], path: Path, options: ReadOp
             else:
                 width, height, _ = pages[n]
                 pages[n] = (width, height, result)
+        options.check_time(path)
     return notes
 
 

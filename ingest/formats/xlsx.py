@@ -2,7 +2,8 @@
 
 The first non-empty row of a sheet names the columns; each later row becomes a line such as
 "Nama Inovasi: SIPADU; OPD: Dinas Kesehatan; Tahun: 2023", and its row number is its "page" (shown as
-"baris 12"). At most ``ReadOptions.max_rows`` rows (50,000) are read per sheet; the rest is reported.
+"baris 12"). At most ``ReadOptions.max_rows`` rows (setting ``max_rows``, default 10,000) are read per sheet;
+the rest is reported in one line.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def read(path: Path, options: ReadOptions) -> Iterator[Article | SkipInput]:
                 yield SkipInput(f"{path}: sheet {sheet.title!r} has more than {options.max_rows:,} rows; "
                                 f"only the first {options.max_rows:,} were read (row limit)")
             if blocks:
-                yield build_article(blocks, path, meta_title=f"{base} — {sheet.title}", meta_date=created,
+                yield build_article(blocks, path, heading=f"{base} — {sheet.title}", meta_date=created,
                                     part=sheet.title, page_kind="baris")
     finally:
         workbook.close()
