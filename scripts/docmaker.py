@@ -7,8 +7,11 @@ across a line end, and in what order a reader reads them.
 
 from __future__ import annotations
 
+import io
 import random
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 BODY_SIZE, HEADING_SIZE, TITLE_SIZE = 10.0, 13.0, 18.0
@@ -85,7 +88,7 @@ def write_pdf(path: Path, blocks: list[Block], *, columns: int = 2, header: str 
     width, height = page_size
     margin, gutter, leading = 56.0, 24.0, 13.0
     col_width = (width - 2 * margin - gutter * (columns - 1)) / columns
-    canvas = Canvas(str(path), pagesize=page_size, pageCompression=1)
+    canvas = Canvas(str(path), pagesize=page_size, pageCompression=1, invariant=1)  # same bytes every run
     if meta_title:
         canvas.setTitle(meta_title)
     layout = Layout()
@@ -153,12 +156,32 @@ def _unhyphenate(text: str, words: list[str]) -> str:
     return text
 
 
+FIXED_TIME = datetime(2025, 1, 1, tzinfo=UTC)  # metadata dates of generated files: the same bytes every run
+
+
+def freeze_zip(path: Path) -> None:
+    """Rewrite an Office zip package with fixed member dates, so generating it twice gives the same bytes."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        members = [(item, src.read(item)) for item in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item, data in members:
+            if item.filename == "docProps/core.xml":  # openpyxl stamps the save time as "modified"
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-01-01T00:00:00Z", data)
+            fixed = zipfile.ZipInfo(item.filename, date_time=(2025, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(fixed, data)
+
+
 def write_docx(path: Path, blocks: list[Block], *, page_break_before: set[int] = frozenset(),
-               core_title: str = "") -> None:
-    """A DOCX with the title as heading 0, headings as heading 1, and page breaks before the given blocks."""
+               core_title: str = "", table: list[list[str]] | None = None, table_after: int = -1) -> None:
+    """A DOCX with the title as heading 0, headings as heading 1, page breaks before the given blocks, and an
+    optional table after block ``table_after``."""
     import docx
 
     document = docx.Document()
+    document.core_properties.created = document.core_properties.modified = FIXED_TIME
     if core_title:
         document.core_properties.title = core_title
     for i, block in enumerate(blocks):
@@ -170,7 +193,13 @@ def write_docx(path: Path, blocks: list[Block], *, page_break_before: set[int] =
             document.add_heading(block.text, 1)
         else:
             document.add_paragraph(block.text)
+        if table and i == table_after:
+            grid = document.add_table(rows=len(table), cols=len(table[0]))
+            for r, row in enumerate(table):
+                for c, value in enumerate(row):
+                    grid.cell(r, c).text = value
     document.save(str(path))
+    freeze_zip(path)
 
 
 def scan_pdf(source: Path, target: Path, *, dpi: int = 200, skew: float = 0.6, noise: float = 0.02,
@@ -197,7 +226,11 @@ def scan_pdf(source: Path, target: Path, *, dpi: int = 200, skew: float = 0.6, n
             images.append(out)
     finally:
         pdf.close()
-    target.write_bytes(img2pdf.convert([str(p) for p in images]))
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(img2pdf.convert([str(p) for p in images], nodate=True))) as scanned:
+        del scanned.trailer.ID  # img2pdf's is random; the deterministic one is derived from the content
+        scanned.save(target, deterministic_id=True)
     for p in images:
         p.unlink()
 
@@ -207,6 +240,7 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], *, title: str 
     import openpyxl
 
     workbook = openpyxl.Workbook()
+    workbook.properties.created = workbook.properties.modified = FIXED_TIME.replace(tzinfo=None)
     workbook.remove(workbook.active)
     for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
@@ -215,6 +249,7 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], *, title: str 
     if title:
         workbook.properties.title = title
     workbook.save(str(path))
+    freeze_zip(path)
 
 
 def write_pptx(path: Path, slides: list[tuple[str, list[str], str]], *, title: str = "") -> None:

@@ -49,6 +49,11 @@ def text_date(text: str) -> str | None:
     return None
 
 
+def _heading_like(text: str) -> bool:
+    """A short first line without final punctuation reads as a heading (scans lose type sizes)."""
+    return len(text.split()) <= 15 and not text.rstrip().endswith((".", ",", ";"))
+
+
 def file_title(path: Path) -> str:
     """A title made from a file name: "profil_inovasi-2024" → "profil inovasi 2024"."""
     return " ".join(re.split(r"[_\s]+|(?<=\D)-|-(?=\D)", path.stem)).strip() or path.name
@@ -68,7 +73,7 @@ def build_article(blocks: Iterable[Block], path: Path, *, meta_title: str = "", 
         text = block.text.strip()
         if not text:
             continue
-        if block.heading and not first_heading:
+        if not first_heading and (block.heading or (not parts and _heading_like(text))):
             first_heading = text
         if not pages or pages[-1][1] != block.page:
             pages.append((offset, block.page))
