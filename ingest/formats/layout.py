@@ -31,6 +31,7 @@ class Line:
     bottom: float
     top: float
     size: float
+    group: tuple | None = None  # OCR: the paragraph Tesseract put the line in (its lines are joined)
 
 
 @dataclass
@@ -137,7 +138,7 @@ def blocks_of_pages(pages: list[tuple[float, float, list[Line]]], first_page: in
             heading = body > 0 and line.size >= body * 1.15
             last = blocks[-1] if blocks else None
             if last is not None and previous is not None and last.heading == heading and (
-                    (_continues(previous, line) and previous_page == number)
+                    ((_continues(previous, line) or _same_group(previous, line)) and previous_page == number)
                     or _flows_on(last, previous, line)):
                 joined = join_lines(last.text, text)
                 if number != (last.breaks[-1][1] if last.breaks else last.page):
@@ -167,3 +168,7 @@ def _flows_on(block: Block, previous: Line, line: Line) -> bool:
 def _same_type(a: Line, b: Line) -> bool:
     """Same type size, within 15% (OCR'd sizes come from word boxes and vary a little)."""
     return abs(a.size - b.size) < max(0.6, 0.15 * max(a.size, b.size))
+
+
+def _same_group(a: Line, b: Line) -> bool:
+    return a.group is not None and a.group == b.group

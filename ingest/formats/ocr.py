@@ -49,15 +49,19 @@ def _lines_of_tsv(tsv: str, dpi: float, height_px: int) -> list[Line]:
         if row.get("level") == "5" and (row.get("text") or "").strip() and float(row["conf"]) >= MIN_CONFIDENCE:
             groups.setdefault((row["block_num"], row["par_num"], row["line_num"]), []).append(row)
     scale = 72.0 / dpi
+    paragraph_size: dict[tuple[str, str], float] = {}
+    for key in {k[:2] for k in groups}:  # one type size per paragraph: word heights vary with their letters
+        heights = [int(w["height"]) for k, words in groups.items() if k[:2] == key for w in words]
+        paragraph_size[key] = round(median(heights) * scale, 1)
     lines = []
-    for words in groups.values():
+    for key, words in groups.items():
         left = min(int(w["left"]) for w in words)
         right = max(int(w["left"]) + int(w["width"]) for w in words)
         top = min(int(w["top"]) for w in words)
         bottom = max(int(w["top"]) + int(w["height"]) for w in words)
-        size = median(int(w["height"]) for w in words) * scale
         lines.append(Line(" ".join(w["text"] for w in words), left * scale, right * scale,
-                          (height_px - bottom) * scale, (height_px - top) * scale, round(size)))
+                          (height_px - bottom) * scale, (height_px - top) * scale, paragraph_size[key[:2]],
+                          group=(id(groups), *key[:2])))
     return lines
 
 
