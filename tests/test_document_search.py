@@ -103,3 +103,11 @@ def test_berkas_refuses_unknown_ids_and_path_characters(pdf_client, indexes):
         assert response.status_code in (400, 404), bad
         assert response.mimetype != "application/pdf"
     assert pdf_client.get("/berkas/../articles.sqlite").status_code == 404
+
+
+def test_a_result_without_an_outlet_says_so(pdf_client):
+    body = pdf_client.get("/api/search", query_string={"q": "Festival Kopi Lampung Barat transaksi"}).get_json()
+    unnamed = [r for r in body["results"] if not r["source"]]
+    assert unnamed, [r["source"] for r in body["results"]]  # the demo's text exports name no outlet
+    html = pdf_client.get("/", query_string={"q": "Festival Kopi Lampung Barat transaksi"}).get_data(as_text=True)
+    assert html.count('<span class="source unknown">sumber tidak diketahui</span>') == len(unnamed)

@@ -229,3 +229,24 @@ def test_image_is_read_through_ocr(tmp_path):
     article = _articles(_read(tmp_path / "halaman.png"))[0]
     assert 1 - cer(article.text, "\n\n".join(["Profil Inovasi Jemput Bola", *PROFILE[:2]])) >= 0.97
     assert Image.open(tmp_path / "halaman.png").size[0] > 2000
+
+
+def test_folders_report_unsupported_files_and_the_source_option_names_the_outlet(tmp_path):
+    from ingest.pipeline import discover
+
+    (tmp_path / "sub").mkdir()
+    text = "Musyawarah Pekon Sukamaju\n\nWarga memilih usulan inovasi desa untuk tahun depan.\n"
+    (tmp_path / "warta.txt").write_text(text, encoding="utf-8")
+    for name in ("catatan.md", "sub/foto.webp", "sub/arsip.zip", "data.bin", "x.doc", "y.rtf"):
+        (tmp_path / name).write_bytes(b"bukan format yang dibaca\n")
+    (tmp_path / ".tersembunyi.md").write_text("x")
+    found = discover([tmp_path])
+    assert [p.name for p, _ in found.files] == ["warta.txt"] and not found.problems
+    assert len(found.unsupported) == 6
+    line = found.unsupported_line(shown=3)
+    assert line.startswith("6 file(s) of unsupported type not read: ") and line.count(str(tmp_path)) == 3
+    assert "and 3 more" in line and ".pdf" in line
+    [article] = _articles(_read(tmp_path / "warta.txt", source="Warta Pekon"))
+    assert article.source == "Warta Pekon" and article.category == ""
+    [unnamed] = _articles(_read(tmp_path / "warta.txt"))
+    assert unnamed.source == ""  # text exports take no folder name: the web page says "sumber tidak diketahui"
