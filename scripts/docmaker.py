@@ -295,3 +295,19 @@ def write_odt(path: Path, blocks: list[Block], *, table: list[list[str]] | None 
             grid.addElement(tr)
         document.text.addElement(grid)
     document.save(str(path))
+
+
+def char_error_rate(hypothesis: str, reference: str) -> float:
+    """Character error rate: Levenshtein distance / reference length (whitespace collapsed)."""
+    import numpy as np
+
+    a, b = " ".join(hypothesis.split()), " ".join(reference.split())
+    previous = np.arange(len(b) + 1)
+    codes = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
+    for i, ch in enumerate(a, start=1):
+        cost = (codes != ord(ch)).astype(np.int64)
+        best = np.minimum(previous[1:] + 1, previous[:-1] + cost)
+        row = np.concatenate(([i], best))
+        ramp = np.arange(len(row))
+        previous = np.minimum.accumulate(row - ramp) + ramp
+    return previous[-1] / max(1, len(b))

@@ -1,9 +1,11 @@
 """Measure document reading speed on this machine (not a test): text-layer PDF pages/s on one core, OCR pages/min.
 
-    python scripts/measure_documents.py [--pages 60] [--ocr-pages 6] [--compare-pdfplumber]
+    python scripts/measure_documents.py [--pages 60] [--ocr-pages 6] [--compare-pdfplumber] [--seed DIR]
 
 The PDF is the demo innovation profile's text laid out in two columns (A4, header, footer) until it fills
 ``--pages`` pages; the scan is its first ``--ocr-pages`` pages rasterised at 200 dpi with noise and skew.
+``--seed DIR`` (e.g. ../shared/data/seed): also the OCR accuracy (1 − CER) of that article, laid out as a
+two-column PDF and scanned at 200 and 300 dpi.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ingest.formats.base import ReadOptions  # noqa: E402
 from ingest.formats.pdf import read  # noqa: E402
-from scripts.docmaker import blocks_from_text, scan_pdf, write_pdf  # noqa: E402
+from scripts.docmaker import blocks_from_text, char_error_rate, scan_pdf, write_pdf  # noqa: E402
 from scripts.make_demo_documents import PROFILE, PROFILE_TITLE  # noqa: E402
 
 
@@ -40,11 +42,28 @@ def _timed(path: Path, options: ReadOptions) -> float:
     return time.perf_counter() - started
 
 
+def ocr_accuracy(seed_dir: Path, folder: Path) -> None:
+    """Print 1 − CER of the OCR'd seed article against its text, at 200 and 300 dpi."""
+    from ingest.formats.text import parse_text_article
+
+    path = next(seed_dir.glob("*.txt"))
+    seed = parse_text_article(path.read_text(encoding="utf-8"), str(path))
+    source = folder / "seed.pdf"
+    write_pdf(source, blocks_from_text(seed.title, seed.text.split("\n\n")), header="Warta Inovasi Daerah",
+              footer="Pengukuran Telusur", page_size=(420.0, 595.0))
+    for dpi in (200, 300):
+        scan_pdf(source, folder / f"seed-{dpi}.pdf", dpi=dpi)
+        article = list(read(folder / f"seed-{dpi}.pdf", ReadOptions(seconds_per_file=3600)))[-1]
+        accuracy = 1 - char_error_rate(article.text, f"{seed.title}\n\n{seed.text}")
+        print(f"OCR accuracy, seed article scanned at {dpi} dpi: 1 - CER = {accuracy:.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=60)
     parser.add_argument("--ocr-pages", type=int, default=6)
     parser.add_argument("--compare-pdfplumber", action="store_true")
+    parser.add_argument("--seed", type=Path, default=None, help="folder of the seed article (OCR accuracy)")
     args = parser.parse_args()
     import pypdfium2 as pdfium
 
@@ -78,6 +97,8 @@ def main() -> None:
         seconds = _timed(scan, ReadOptions(ocr="auto", seconds_per_file=3600))
         print(f"OCR (tesseract ind, 300 dpi render, {len(cores)} cores): {args.ocr_pages} pages in {seconds:.1f} s "
               f"= {args.ocr_pages * 60 / seconds:.1f} pages/min")
+        if args.seed:
+            ocr_accuracy(args.seed, folder)
 
 
 if __name__ == "__main__":

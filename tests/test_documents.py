@@ -6,7 +6,6 @@ import re
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from ingest.article import SkipInput
@@ -19,6 +18,7 @@ from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO))
 from scripts import docmaker  # noqa: E402
+from scripts.docmaker import char_error_rate as cer  # noqa: E402
 
 HEADER = "Warta Inovasi Daerah — Edisi Uji Telusur"
 FOOTER = "Dokumen uji, bukan untuk diedarkan"
@@ -171,20 +171,6 @@ def test_pptx_slides_and_notes_with_slide_numbers(tmp_path):
     assert article.page_at(article.text.index("Capaian Kabupaten")) == 2
     assert article.page_at(article.text.index("Tekankan peran setiap OPD")) == 2
     assert article.page_at(article.text.index("Sambutan pembukaan")) == 1
-
-
-def cer(hypothesis: str, reference: str) -> float:
-    """Character error rate: Levenshtein distance / reference length (whitespace collapsed)."""
-    a, b = " ".join(hypothesis.split()), " ".join(reference.split())
-    previous = np.arange(len(b) + 1)
-    codes = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
-    for i, ch in enumerate(a, start=1):
-        cost = (codes != ord(ch)).astype(np.int64)
-        best = np.minimum(previous[1:] + 1, previous[:-1] + cost)
-        row = np.concatenate(([i], best))
-        ramp = np.arange(len(row))
-        previous = np.minimum.accumulate(row - ramp) + ramp
-    return previous[-1] / max(1, len(b))
 
 
 def test_cer_counts_edits():
