@@ -46,11 +46,13 @@ class IngestReport:
     embedded: int = 0
     articles_removed: int = 0
     unsupported: int = 0  # files in folders that no reader handles (reported, not skipped)
+    pages: int = 0  # pages (slides, spreadsheet rows) of the documents read
 
     def summary(self) -> str:
         return (f"articles: {self.read} read, {len(self.skipped)} skipped, {self.unchanged_articles} unchanged, "
                 f"{self.articles_removed} removed | passages: {self.added} added, {self.unchanged} unchanged, "
-                f"{self.removed} removed ({self.embedded} embedded, the rest from cache)")
+                f"{self.removed} removed ({self.embedded} embedded, the rest from cache)"
+                + (f" | document pages: {self.pages}" if self.pages else ""))
 
 
 @dataclass
@@ -310,6 +312,9 @@ def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder,
                 item.origin = str(path)
                 if fmt.document:
                     originals.keep(item, path, fmt)
+                    ingester.report.pages += len({page for _, page in item.pages})
+                    if bar is not None:
+                        bar.set_postfix_str(f"{ingester.report.pages} document pages read", refresh=False)
                 read_origins.add(item.origin)  # a file that yields no article keeps its old articles
                 ingester.add(item)
         if prune:
