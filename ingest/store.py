@@ -50,6 +50,9 @@ ARTICLE_COLUMNS = ("article_id", "title", "text", "date", "day", "source", "url"
 # Columns added after the first release: (name, declaration) for ALTER TABLE on older index files.
 ADDED_COLUMNS = (("regions", "TEXT NOT NULL DEFAULT '[]'"), ("cluster_id", "TEXT"),
                  ("published", "INTEGER NOT NULL DEFAULT 1"))
+PASSAGE_COLUMNS = ("passage_id", "article_id", "position", "text", "start_char", "end_char", "tokens", "page",
+                   "page_end")
+ADDED_PASSAGE_COLUMNS = (("page", "INTEGER"), ("page_end", "INTEGER"))  # documents: first and last page
 
 
 ROW_CACHE = 20_000  # passage rows kept in memory by Index.passages (about 60 MB)
@@ -67,6 +70,8 @@ class PassageRow:
     start_char: int
     end_char: int
     tokens: list[str]
+    page: int | None = None  # page (slide, spreadsheet row) where the passage starts; None: not a document
+    page_end: int | None = None  # page where it ends
 
 
 def day_number(iso_date: str | None) -> int | None:
@@ -158,6 +163,10 @@ class Index:
             for name, declaration in ADDED_COLUMNS:
                 if name not in have:
                     self.db.execute(f"ALTER TABLE articles ADD COLUMN {name} {declaration}")
+            have_passage = {r[1] for r in self.db.execute("PRAGMA table_info(passages)")}
+            for name, declaration in ADDED_PASSAGE_COLUMNS:
+                if name not in have_passage:
+                    self.db.execute(f"ALTER TABLE passages ADD COLUMN {name} {declaration}")
             self.db.execute("CREATE INDEX IF NOT EXISTS articles_cluster ON articles(cluster_id)")
             self.db.execute("CREATE INDEX IF NOT EXISTS articles_unpublished ON articles(published) "
                             "WHERE published=0")
@@ -246,8 +255,10 @@ class Index:
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 f"SELECT p.passage_id, p.article_id, p.position, p.text, p.start_char, p.end_char, p.tokens, "
-                f"a.title, a.date, a.day, a.source, a.url, a.category, a.author, a.regions, "
-                f"COALESCE(a.cluster_id, a.article_id) AS cluster_id "
+                f"p.page, p.page_end, a.title, a.date, a.day, a.source, a.url, a.category, a.author, a.regions, "
+                f"COALESCE(a.cluster_id, a.article_id) AS cluster_id, "
+                f"json_extract(a.extra, '$.page_kind') AS page_kind, "
+                f"json_extract(a.extra, '$.content_type') AS content_type, json_extract(a.extra, '$.pages') AS pages "
                 f"FROM passages p JOIN articles a USING (article_id) WHERE a.published=1 AND p.passage_id IN ({marks})",
                 chunk)
             found.update((r["passage_id"], r) for r in rows)
@@ -336,7 +347,8 @@ class Index:
             self.db.execute("DELETE FROM passages WHERE article_id=?", (article.article_id,))
             self.db.execute(f"INSERT OR REPLACE INTO articles ({','.join(ARTICLE_COLUMNS)}, published) "
                             f"VALUES ({','.join('?' * len(ARTICLE_COLUMNS))}, 0)", _article_values(article))
-            self.db.executemany("INSERT OR REPLACE INTO passages VALUES (?,?,?,?,?,?,?)",
+            self.db.executemany(f"INSERT OR REPLACE INTO passages ({','.join(PASSAGE_COLUMNS)}) "
+                                f"VALUES ({','.join('?' * len(PASSAGE_COLUMNS))})",
                                 [_passage_values(r) for r in rows])
             wire.link(self.db, article.article_id, article.text)
             self.db.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(p,) for p in stale])
@@ -414,4 +426,5 @@ def _article_values(a: Article) -> tuple:
 
 
 def _passage_values(r: PassageRow) -> tuple:
-    return (r.passage_id, r.article_id, r.position, r.text, r.start_char, r.end_char, " ".join(r.tokens))
+    return (r.passage_id, r.article_id, r.position, r.text, r.start_char, r.end_char, " ".join(r.tokens), r.page,
+            r.page_end)

@@ -29,6 +29,7 @@ from search_app.highlight import mark_html, query_terms
 from search_app.openapi import openapi_document
 from search_app.overview import index_overview
 from search_app.params import MAX_EXPORT_K, MAX_PAGE, BadRequest, filter_count, filters_of, search_params, url_args
+from search_app.provenance import UNKNOWN_SOURCE, originals_blueprint, paragraph_pages
 from search_app.query import MAX_QUERY_CHARS, parse_query
 from search_app.related import related_articles
 from search_app.search import MODES, SORTS, Searcher, SearchResponse, open_searcher
@@ -69,6 +70,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if app.config["SEARCHER"] is None:
             app.config["SEARCHER"] = open_searcher(app.config["INDEX"])
         return app.config["SEARCHER"]
+
+    app.register_blueprint(originals_blueprint(lambda: searcher().index))
+    app.jinja_env.globals.update(unknown_source=UNKNOWN_SOURCE)
 
     def api_token() -> str:
         token = app.config["API_TOKEN"]
@@ -146,7 +150,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         span = _passage_span(index.article_passages(article_id), request.args.get("p", ""))
         query = request.args.get("q", "")[:MAX_QUERY_CHARS]
         return render_template("article.html", article=row, paragraphs=marked(paragraphs(row["text"], span), query),
-                               query=query, regions=row_regions(row),
+                               query=query, regions=row_regions(row), pages=paragraph_pages(row["text"], row["extra"]),
                                copies=searcher().copies_of(row["cluster_id"] or article_id, article_id),
                                related=related_articles(index, article_id))
 

@@ -17,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="telusur", description="Search Indonesian news and innovation documents.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="Read articles (HTML, text, JSONL, CSV) into the index.")
+    p = sub.add_parser("ingest", help="Read articles and documents (HTML, text, JSONL, CSV, PDF, DOCX, ODT, XLSX, "
+                                      "PPTX, images) into the index.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (searched recursively)")
     _index_args(p)
     p.add_argument("--prune", action="store_true", help="remove articles whose source file is gone")
@@ -26,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="embedding cache file to share across indexes (env TELUSUR_EMBED_CACHE; "
                         "default INDEX/embeddings.sqlite)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--source", metavar="NAME", default=None,
+                   help="outlet for files that name none (env TELUSUR_SOURCE; documents: else the parent folder)")
+    p.add_argument("--ocr", choices=("auto", "off", "force"), default=None,
+                   help="OCR of scanned pages and images (env TELUSUR_OCR; default auto: pages without text)")
 
     p = sub.add_parser("search", help="Print ranked excerpts answering QUERY.")
     p.add_argument("query", metavar="QUERY")
@@ -67,9 +72,15 @@ def _index_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.embed import Embedder
+    from ingest.formats.base import read_options
     from ingest.pipeline import ingest_paths
     from ingest.store import Index
 
+    try:
+        options = read_options(source=args.source, ocr=args.ocr)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     index = Index(args.index)
     model = setting("model", args.model or index.get_meta("model"))
     processes = int_setting("encode_processes") or os.cpu_count() or 1
@@ -77,7 +88,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         report = ingest_paths(args.paths, index, embedder, prune=args.prune, show_progress=not args.quiet,
-                              embed_cache=args.embed_cache)
+                              embed_cache=args.embed_cache, options=options)
     except KeyboardInterrupt:
         print("interrupted: everything committed so far is kept; run the same command again to finish",
               file=sys.stderr)

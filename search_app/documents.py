@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping
 
 from ingest.article import ARTICLE_ID_RULE, Article, SkipInput, valid_article_id
-from ingest.dumps import record_to_article
 from ingest.embed import Embedder
+from ingest.formats.dumps import record_to_article
 from ingest.pipeline import API_ORIGIN, Ingester, passage_rows
 from ingest.store import Index
 

@@ -68,7 +68,16 @@ RESULT = {"type": "object", "required": ["rank", "score", "article_id", "passage
               "regions": {"type": "array", "items": {"type": "string"}},
               "cluster_id": {"type": "string", "description": "wire-copy cluster (the earliest copy's id)"},
               "also_published": {"type": "array", "items": _ref("ArticleRef"),
-                                 "description": "the same story in other outlets, earliest first"}}}
+                                 "description": "the same story in other outlets, earliest first"},
+              "page": {"type": "integer", "nullable": True,
+                       "description": "documents: page (slide, spreadsheet row) where the passage starts"},
+              "page_end": {"type": "integer", "nullable": True, "description": "documents: page where it ends"},
+              "page_label": {"type": "string", "description": "\"hal. 12\", \"hal. 12–13\", \"slide 3\", "
+                                                              "\"baris 5–9\"; empty for news"},
+              "answer_page": {"type": "integer", "nullable": True,
+                              "description": "documents: the page of the answer sentence"},
+              "file_url": {"type": "string", "description": "the original file (/berkas/<id>, #page=N for a PDF); "
+                                                            "empty for news"}}}
 SEARCH = {"type": "object", "required": ["query", "mode", "k", "page", "total", "sort", "results"], "properties": {
     "query": {"type": "string"}, "mode": {"type": "string", "enum": list(MODES)}, "k": {"type": "integer"},
     "page": {"type": "integer"}, "total": {"type": "integer", "description": "excerpts in the whole result set"},
@@ -149,6 +158,14 @@ def openapi_document(server_url: str) -> dict:
                               "413": _json(_ref("Error"), "Body too large."),
                               "503": _json(_ref("Error"), "Another writer holds the index; retry."),
                               "500": ERRORS["500"]}}},
+            "/berkas/{article_id}": {"get": {
+                "summary": "The original file of a document article, as ingested", "operationId": "originalFile",
+                "parameters": [article_id],
+                "responses": {"200": {"description": "The file, with its Content-Type (PDF, DOCX, XLSX, …).",
+                                      "content": {"application/octet-stream": {"schema": {
+                                          "type": "string", "format": "binary"}}}},
+                              "400": {"description": "An id with characters other than letters, digits, - _ :."},
+                              "404": {"description": "No such article, or the article has no kept file."}}}},
             "/feed": {"get": {
                 "summary": "Atom feed of the newest articles matching a search", "operationId": "feed",
                 "parameters": [QUERY, *FILTERS],

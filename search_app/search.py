@@ -19,6 +19,7 @@ from search_app import filtering, fuse
 from search_app.catalog import ArticleMeta, LiveCatalog
 from search_app.facets import FACET_FIELDS, facet_counts, row_regions
 from search_app.highlight import answer_sentence, mark_html, query_terms, snippet_html
+from search_app.provenance import answer_page, file_url, page_label
 from search_app.query import ParsedQuery, expand_acronyms, parse_query
 from search_app.signals import stored_sentence_coverage
 
@@ -86,6 +87,11 @@ class Result:
     cluster_id: str = ""
     snippet_html: str = ""  # a short window of passage_html around the answer, "…" where cut
     also_published: list[dict] = field(default_factory=list)  # wire copies: article_id, title, source, date, url
+    page: int | None = None  # documents: page (slide, spreadsheet row) where the passage starts
+    page_end: int | None = None  # and where it ends
+    page_label: str = ""  # "hal. 12", "hal. 12–13", "slide 3", "baris 5–9"
+    answer_page: int | None = None  # the page of the answer sentence (the passage may span two)
+    file_url: str = ""  # the original file (/berkas/<id>, #page=N of the answer for a PDF)
 
 
 @dataclass
@@ -292,6 +298,7 @@ class Searcher:
     def _result(self, rank: int, pid: str, score: float, row, parsed: ParsedQuery, terms: set[str],
                 extra: dict[str, int], highlight: bool = True) -> Result:
         answer = answer_sentence(row["text"], parsed.text, stored_terms=row["tokens"]) if highlight else None
+        at_page = answer_page(row["pages"], row["start_char"], row["text"], answer) if row["page"] else None
         return Result(rank=rank, score=round(float(score), 6), article_id=row["article_id"], passage_id=pid,
                       title=row["title"], date=row["date"], source=row["source"], url=row["url"],
                       category=row["category"], passage=row["text"],
@@ -299,7 +306,10 @@ class Searcher:
                       answer=answer,
                       position=row["position"], more_from_article=extra.get(row["article_id"], 0),
                       regions=row_regions(row), cluster_id=row["cluster_id"],
-                      snippet_html=snippet_html(row["text"], terms, answer=answer) if highlight else "")
+                      snippet_html=snippet_html(row["text"], terms, answer=answer) if highlight else "",
+                      page=row["page"], page_end=row["page_end"],
+                      page_label=page_label(row["page"], row["page_end"], row["page_kind"]),
+                      answer_page=at_page, file_url=file_url(row["article_id"], row["content_type"], at_page))
 
 
 def lead_passages(ranked: Sequence[tuple[str, float]], metas: dict[str, ArticleMeta]) -> list[tuple[str, float]]:

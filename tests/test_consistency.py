@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from ingest.dumps import record_to_article
+from ingest.formats.dumps import record_to_article
 from ingest.pipeline import Ingester
 from ingest.store import Index
 from search_app.app import create_app

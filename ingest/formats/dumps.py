@@ -16,7 +16,8 @@ from pathlib import Path
 from ingest import jsonsafe
 from ingest.article import ARTICLE_ID_RULE, Article, SkipInput, make_article_id, unencodable_field, valid_article_id
 from ingest.dates import parse_date
-from ingest.text_article import article_identity
+from ingest.formats.base import ReadOptions
+from ingest.formats.text import article_identity
 
 FIELDS = ("id", "title", "text", "date", "source", "url", "category", "author")
 
@@ -143,3 +144,8 @@ def read_csv(path: Path) -> Iterator[Article | SkipInput]:
                 yield record_to_article(row, str(path), where)
             except SkipInput as skip:
                 yield skip
+
+
+def read(path: Path, options: ReadOptions) -> Iterator[Article | SkipInput]:
+    """Articles of a dump: CSV for ``.csv``, else JSON Lines."""
+    yield from read_csv(path) if path.suffix.lower() == ".csv" else read_jsonl(path)
