@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ingest.regions import region_of, short_label
 from ingest.settings import setting
-from search_app.dates_id import format_date_id
+from search_app.dates_id import format_date_id, format_number_id
 from search_app.documents import (
     LOCK_TIMEOUT,
     MAX_BODY_BYTES,
@@ -31,6 +31,7 @@ from search_app.params import MAX_EXPORT_K, MAX_PAGE, BadRequest, filter_count, 
 from search_app.query import MAX_QUERY_CHARS, parse_query
 from search_app.related import related_articles
 from search_app.search import MODES, SORTS, Searcher, SearchResponse, open_searcher
+from search_app.served import served_search
 
 EXAMPLES = (
     "Berapa inovasi yang dilahirkan Lampung Barat hingga 2024?",
@@ -80,7 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(BadRequest)
     def bad_request(err: BadRequest):
-        return _error(400, str(err))
+        return _error(400, str(err) if request.path.startswith("/api/") else err.page)
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -130,7 +131,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def feed():
         params = search_params(request.args, app.config["DEFAULT_MODE"])
         if not params["query"] and not filter_count(params):
-            raise BadRequest("parameter q (pertanyaan) wajib diisi, atau setidaknya satu saringan")
+            raise BadRequest("parameter q (pertanyaan) wajib diisi, atau setidaknya satu saringan",
+                             "Feed memerlukan pertanyaan atau setidaknya satu saringan.")
         response = searcher().search(params["query"], k=FEED_SIZE, mode=params["mode"], filters=filters_of(params),
                                      sort="newest", per_article=1, group_copies=True, require_match=True)
         args = url_args(params, sort="relevance", k=10, page=1)
@@ -188,10 +190,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def run_search(searcher: Searcher, params: dict[str, Any]) -> SearchResponse:
-    """The page's and the API's search: filters, sort, facets, one result per wire-copy cluster."""
-    return searcher.search(params["query"], k=params["k"], page=params["page"], mode=params["mode"],
-                           filters=filters_of(params), sort=params["sort"], facets=True, group_copies=True,
-                           per_article=1, require_match=True)
+    """The page's and the API's search (search_app/served.py): filters, sort, facets, one result per wire-copy
+    cluster, relaxed step by step rather than empty."""
+    return served_search(searcher, params["query"], k=params["k"], page=params["page"], mode=params["mode"],
+                         filters=filters_of(params), sort=params["sort"])
 
 
 def article_json(row, searcher: Searcher, index) -> dict:
@@ -232,11 +234,6 @@ def web_url(url: str | None) -> str:
 def region_label(name: str) -> str:
     region = region_of(name)
     return region.label if region else short_label(name)
-
-
-def format_number_id(n: int) -> str:
-    """1234 → "1.234" (Indonesian thousands separator)."""
-    return f"{n:,}".replace(",", ".")
 
 
 def _slug(text: str) -> str:

@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     _index_args(p)
     p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N judged queries")
+    p.add_argument("--served", action="store_true",
+                   help="rank as the web page and /api/search do (must-match, one per article and wire-copy "
+                        "cluster, relaxation, spelling); also count empty pages")
     p.add_argument("--json", action="store_true", help="one JSON object instead of text")
 
     p = sub.add_parser("bench", help="Measure embedding, ingest and query speed at a realistic index size.")
@@ -128,7 +131,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from search_app.evaluate import format_metrics, run_eval
 
     metrics = run_eval(corpus=[Path(c) for c in args.corpus], queries=Path(args.queries), qrels=Path(args.qrels),
-                       index_dir=Path(args.index) if args.index else None, mode=args.mode, limit=args.limit)
+                       index_dir=Path(args.index) if args.index else None, mode=args.mode, limit=args.limit,
+                       served=args.served)
     print(json.dumps(metrics) if args.json else format_metrics(metrics))
     return 0
 
