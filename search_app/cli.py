@@ -97,12 +97,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from search_app.search import open_searcher
+    from search_app.served import notices, served_search
 
     searcher = open_searcher(args.index)
-    response = searcher.search(args.query, k=args.k, mode=args.mode or setting("mode"))
+    response = served_search(searcher, args.query, k=args.k, mode=args.mode or setting("mode"), facets=False)
     if args.json:
         print(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
         return 0
+    for line in notices(response):
+        print(line)
     if not response.results:
         print("Tidak ada hasil.")
     for r in response.results:

@@ -33,6 +33,7 @@ SENTENCE_DEPTH = 200  # candidates (best by dense + BM25) that also get the sent
 MIN_SHOULD_MATCH = 0.5  # require_match: share of the query's terms a passage (with its title) must hold
 STRONG_DENSE = 10  # require_match: the nearest passages by meaning need only STRONG_NEED of the query's terms
 STRONG_NEED = 1
+VECTOR_CACHE = 256
 
 
 @dataclass
@@ -138,6 +139,7 @@ class Searcher:
         self._lexical_stamp: float | None = None
         self._lock = threading.Lock()
         self._local: filtering.LocalVectors | None = None
+        self._vectors: dict[str, np.ndarray] = {}  # query text -> embedding, oldest first
         self.catalog = LiveCatalog(index)
 
     # -- retrievers -----------------------------------------------------------------------------
@@ -151,8 +153,21 @@ class Searcher:
                 self._lexical_stamp = stamp
         return self._lexical
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding, remembered for the last ``VECTOR_CACHE`` queries (the served search's steps
+        and the next result page ask again)."""
+        with self._lock:
+            vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.embedder.encode_queries([text])[0]
+            with self._lock:
+                self._vectors[text] = vector
+                while len(self._vectors) > VECTOR_CACHE:
+                    self._vectors.pop(next(iter(self._vectors)))
+        return vector
+
     def dense_candidates(self, text: str, depth: int) -> tuple[dict[str, float], np.ndarray]:
-        vector = self.embedder.encode_queries([text])[0]
+        vector = self.query_vector(text)
         return dict(self.index.vectors.query(vector, depth)), vector
 
     def filtered_dense_candidates(self, text: str, depth: int, filters: Filters | None = None

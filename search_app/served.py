@@ -40,29 +40,44 @@ def served_search(searcher: Searcher, query: str, *, k: int = 10, page: int = 1,
         return run(parsed, mode, 0.5)
     language = query_language(parsed.text)
     if language != "id" or mode == "dense":
-        return _annotate(run(parsed, "dense", 0.0), "meaning", language=language)
+        return _annotate(run(parsed, "dense", 0.0), "meaning", mode, language=language)
     parsed = with_keywords(searcher, parsed)
     response = run(parsed, mode, 0.5)
     correction = speller_for(searcher).correct(query)
     suggestion = correction.text if correction else None
     if response.total >= HANDFUL:
-        return _annotate(response, "all", suggestion=suggestion)
+        return _annotate(response, "all", mode, suggestion=suggestion)
     if correction:
         corrected = with_keywords(searcher, parse_query(correction.text))
         better = run(corrected, mode, 0.5)
         if better.total > response.total:
             parsed, response = corrected, better
             if response.total >= HANDFUL:
-                return _annotate(response, "all", suggestion=suggestion, searched=correction.text)
+                return _annotate(response, "all", mode, suggestion=suggestion, searched=correction.text)
     searched = parsed.raw if parsed.raw != query else None
     relaxed = run(parsed, mode, 0.0)
     if relaxed.total >= HANDFUL:
-        return _annotate(relaxed, "relaxed", suggestion=suggestion, searched=searched)
+        return _annotate(relaxed, "relaxed", mode, suggestion=suggestion, searched=searched)
     meaning = run(parsed, "dense", 0.0)
     if meaning.total > relaxed.total:
-        return _annotate(meaning, "meaning", suggestion=suggestion, searched=searched)
-    return _annotate(relaxed, "relaxed" if relaxed.total > response.total else "all",
+        return _annotate(meaning, "meaning", mode, suggestion=suggestion, searched=searched)
+    return _annotate(relaxed, "relaxed" if relaxed.total > response.total else "all", mode,
                      suggestion=suggestion, searched=searched)
+
+
+def notices(response: SearchResponse) -> list[str]:
+    """The served search's notices as plain lines (the page shows the same, templates/_notices.html)."""
+    lines = [f"Tidak ada hasil untuk “{response.query}”; menampilkan hasil untuk “{response.searched}”."
+             ] if response.searched else []
+    if response.suggestion:
+        lines.append(f"Maksud Anda: {response.suggestion}")
+    if response.results and response.language != "id":
+        lines.append("Pertanyaan ini tampaknya tidak berbahasa Indonesia; menampilkan hasil yang paling mirip "
+                     "maknanya.")
+    elif response.results and response.match in ("relaxed", "meaning") and response.mode != "dense":
+        lines.append("Tidak ada yang memuat semua kata; menampilkan hasil yang "
+                     + ("memuat sebagian kata pencarian." if response.match == "relaxed" else "paling mirip maknanya."))
+    return lines
 
 
 def with_keywords(searcher: Searcher, parsed: ParsedQuery) -> ParsedQuery:
@@ -78,7 +93,9 @@ def with_keywords(searcher: Searcher, parsed: ParsedQuery) -> ParsedQuery:
     return replace(parsed, keywords=" ".join(tokens[i] for i in sorted(best)))
 
 
-def _annotate(response: SearchResponse, match: str, *, suggestion: str | None = None, searched: str | None = None,
-              language: str = "id") -> SearchResponse:
-    response.match, response.suggestion, response.searched, response.language = match, suggestion, searched, language
+def _annotate(response: SearchResponse, match: str, mode: str, *, suggestion: str | None = None,
+              searched: str | None = None, language: str = "id") -> SearchResponse:
+    """``response`` with the served search's fields; ``mode`` stays the one asked for (``match`` tells how)."""
+    response.match, response.mode, response.language = match, mode, language
+    response.suggestion, response.searched = suggestion, searched
     return response

@@ -2,7 +2,9 @@
 
 The subset: the first 100 judged queries of each split, their relevant records and the first 300 other
 corpus records as distractors. Fails when a mode's nDCG@10 drops more than TOLERANCE below the pinned
-value. Re-pin after a deliberate change with ``python -m tests.test_quality_regression``.
+value; ``served-hybrid`` is the search the web page and the API run (``telusur eval --served``: must-match,
+one excerpt per article and wire-copy cluster, relaxation, spelling). Re-pin after a deliberate change with
+``python -m tests.test_quality_regression``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from search_app.evaluate import read_qrels, read_queries, run_eval
 EXPECTED = Path(__file__).with_name("expected_scores.json")
 SPLITS = ("tydiqa-id-goldp", "facqa-news-qa")
 MODES = ("bm25", "dense", "hybrid")
+SERVED = "served-hybrid"
 TOLERANCE = 0.02
 N_QUERIES = 100
 N_DISTRACTORS = 300
@@ -52,6 +55,9 @@ def measure(data: Path, workdir: Path) -> dict[str, dict[str, float]]:
             m = run_eval(corpus=sub / "corpus.jsonl", queries=sub / "queries.jsonl", qrels=sub / "qrels.tsv",
                          index_dir=workdir / f"{split}-index", mode=mode)
             scores.setdefault(split, {})[mode] = round(m["ndcg@10"], 4)
+        m = run_eval(corpus=sub / "corpus.jsonl", queries=sub / "queries.jsonl", qrels=sub / "qrels.tsv",
+                     index_dir=workdir / f"{split}-index", mode="hybrid", served=True)
+        scores[split][SERVED] = round(m["ndcg@10"], 4)
     return scores
 
 
@@ -61,7 +67,7 @@ def measured(shared_data, tmp_path_factory) -> dict[str, dict[str, float]]:
 
 
 @pytest.mark.parametrize("split", SPLITS)
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", [*MODES, SERVED])
 def test_ndcg_does_not_drop(measured, split, mode):
     expected = json.loads(EXPECTED.read_text())[split][mode]
     got = measured[split][mode]
@@ -73,6 +79,12 @@ def test_ndcg_does_not_drop(measured, split, mode):
 def test_hybrid_is_not_worse_than_either_signal(measured, split):
     s = measured[split]
     assert s["hybrid"] >= max(s["bm25"], s["dense"]) - 0.005, s
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_served_search_keeps_what_the_ranking_finds(measured, split):
+    s = measured[split]
+    assert s[SERVED] >= s["hybrid"] - TOLERANCE, s
 
 
 if __name__ == "__main__":
