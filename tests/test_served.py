@@ -96,3 +96,40 @@ def test_speller_prefers_the_nearest_then_the_most_frequent_word():
     speller = Speller(Counter({"bantuan": 50, "bantuin": 3, "banten": 20}), None)
     assert speller.best("bantuen") == "bantuan"  # distance 1 to both bantuan and bantuin: the frequent one
     assert speller.best("bantn") == "banten"
+
+
+def test_api_reports_the_match_step_and_the_suggestion(client):
+    body = client.get("/api/search", query_string={"q": "inovsi lampung brat"}).get_json()
+    assert body["results"] and body["match"] in ("all", "relaxed", "meaning")
+    assert body["suggestion"] == "inovasi lampung barat" and body["language"] == "id"
+    body = client.get("/api/search", query_string={"q": "banjirr padangg"}).get_json()
+    assert body["searched"] == "banjir padang" and body["results"]
+
+
+def test_page_shows_the_suggestion_link_and_the_relaxation_notice(client):
+    html = client.get("/", query_string={"q": "inovsi lampung brat"}).get_data(as_text=True)
+    assert "Maksud Anda" in html and 'class="did-you-mean"' in html and "q=inovasi+lampung+barat" in html
+    html = client.get("/", query_string={"q": "xyzzy qwertz"}).get_data(as_text=True)
+    assert "Tidak ada yang memuat semua kata; menampilkan hasil yang paling mirip maknanya" in html
+    assert 'class="result"' in html
+
+
+def test_long_paste_is_accepted_and_too_long_text_refused_in_plain_indonesian(client):
+    text = (PARAGRAPH * 6)[:2000]
+    response = client.get("/", query_string={"q": text})
+    assert response.status_code == 200 and 'class="result"' in response.get_data(as_text=True)
+    html = client.get("/", query_string={"q": PARAGRAPH * 30}).get_data(as_text=True)
+    assert "Pertanyaan terlalu panjang" in html and "parameter" not in html
+    assert "maxlength" not in client.get("/").get_data(as_text=True)
+    error = client.get("/api/search", query_string={"q": PARAGRAPH * 30}).get_json()["error"]
+    assert error.startswith("parameter q terlalu panjang")
+
+
+def test_page_errors_name_no_parameters(client):
+    for params in ({"q": "x", "k": "abc"}, {"q": "x", "page": "0"}, {"q": "x", "mode": "magic"},
+                   {"q": "x", "date_from": "2024-13-01"},
+                   {"q": "x", "date_from": "2024-02-01", "date_to": "2024-01-01"}):
+        response = client.get("/", query_string=params)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400, params
+        assert "parameter" not in html and "date_from" not in html, params
