@@ -15,6 +15,7 @@ import re
 import threading
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from symspellpy import SymSpell, Verbosity
@@ -37,24 +38,35 @@ class Correction:
 
 
 class Speller:
-    """Corrections against one vocabulary (word -> frequency) and the BM25 index's terms."""
+    """Corrections against one vocabulary (word -> frequency, or a function that reads it when first needed)
+    and the BM25 index's terms. Queries whose terms the BM25 index all holds never build the vocabulary."""
 
-    def __init__(self, counts: Counter[str], lexical: LexicalIndex | None):
-        self.counts = counts
+    def __init__(self, counts: Counter[str] | Callable[[], Counter[str]], lexical: LexicalIndex | None):
+        self._read = counts if callable(counts) and not isinstance(counts, Counter) else (lambda: counts)
         self.lexical = lexical
-        self.symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=PREFIX)
-        for word, count in counts.items():
-            if count >= MIN_COUNT and len(word) >= MIN_LENGTH - 1:
-                self.symspell.create_dictionary_entry(word, count)
+        self._built: tuple[Counter[str], SymSpell] | None = None
+        self._lock = threading.Lock()
+
+    def vocabulary(self) -> tuple[Counter[str], SymSpell]:
+        """The word counts and their SymSpell dictionary, built on first use (a few seconds at 100k passages)."""
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    counts = self._read()
+                    symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=PREFIX)
+                    for word, count in counts.items():
+                        if count >= MIN_COUNT and len(word) >= MIN_LENGTH - 1:
+                            symspell.create_dictionary_entry(word, count)
+                    self._built = counts, symspell
+        return self._built
 
     def knows(self, word: str) -> bool:
-        """The index holds ``word``, or every term it analyses to (stopwords analyse to none)."""
-        lower = normalize(word).lower()
-        if lower in self.counts:
-            return True
+        """The index holds ``word``'s analysed terms (stopwords analyse to none), or the word itself."""
         terms = analyze_token(word)
         vocab = self.lexical.retriever.vocab_dict if self.lexical and self.lexical.retriever else {}
-        return all(t in vocab for t in terms)
+        if terms and all(t in vocab for t in terms) or not terms:
+            return True
+        return normalize(word).lower() in self.vocabulary()[0]
 
     def correctable(self, word: str, first: bool = False) -> bool:
         """A plain lowercase word (the query's first word may be capitalised) the index does not know."""
@@ -67,7 +79,7 @@ class Speller:
     def best(self, word: str) -> str | None:
         """The most likely intended vocabulary word for an unknown ``word`` (lowercase), or None."""
         distance = 1 if len(word) <= SHORT_WORD else 2
-        found = self.symspell.lookup(word, Verbosity.CLOSEST, max_edit_distance=distance)
+        found = self.vocabulary()[1].lookup(word, Verbosity.CLOSEST, max_edit_distance=distance)
         return found[0].term if found else None
 
     def correct(self, query: str) -> Correction | None:
@@ -111,6 +123,6 @@ def speller_for(searcher) -> Speller:
     with _LOCK:
         cached = _SPELLERS.get(searcher)
         if cached is None or cached[0] is not lexical:
-            cached = (lexical, Speller(vocabulary(searcher.index), lexical))
+            cached = (lexical, Speller(lambda: vocabulary(searcher.index), lexical))
             _SPELLERS[searcher] = cached
         return cached[1]
