@@ -40,28 +40,28 @@ def served_search(searcher: Searcher, query: str, *, k: int = 10, page: int = 1,
         return run(parsed, mode, 0.5)
     language = query_language(parsed.text)
     if language != "id" or mode == "dense":
-        return _annotate(run(parsed, "dense", 0.0), "meaning", mode, language=language)
+        return _annotate(run(parsed, "dense", 0.0), query, "meaning", mode, language=language)
     parsed = with_keywords(searcher, parsed)
     response = run(parsed, mode, 0.5)
     correction = speller_for(searcher).correct(query)
     suggestion = correction.text if correction else None
     if response.total >= HANDFUL:
-        return _annotate(response, "all", mode, suggestion=suggestion)
+        return _annotate(response, query, "all", mode, suggestion=suggestion)
     if correction:
         corrected = with_keywords(searcher, parse_query(correction.text))
         better = run(corrected, mode, 0.5)
         if better.total > response.total:
             parsed, response = corrected, better
             if response.total >= HANDFUL:
-                return _annotate(response, "all", mode, suggestion=suggestion, searched=correction.text)
+                return _annotate(response, query, "all", mode, suggestion=suggestion, searched=correction.text)
     searched = parsed.raw if parsed.raw != query else None
     relaxed = run(parsed, mode, 0.0)
     if relaxed.total >= HANDFUL:
-        return _annotate(relaxed, "relaxed", mode, suggestion=suggestion, searched=searched)
+        return _annotate(relaxed, query, "relaxed", mode, suggestion=suggestion, searched=searched)
     meaning = run(parsed, "dense", 0.0)
     if meaning.total > relaxed.total:
-        return _annotate(meaning, "meaning", mode, suggestion=suggestion, searched=searched)
-    return _annotate(relaxed, "relaxed" if relaxed.total > response.total else "all", mode,
+        return _annotate(meaning, query, "meaning", mode, suggestion=suggestion, searched=searched)
+    return _annotate(relaxed, query, "relaxed" if relaxed.total > response.total else "all", mode,
                      suggestion=suggestion, searched=searched)
 
 
@@ -93,9 +93,10 @@ def with_keywords(searcher: Searcher, parsed: ParsedQuery) -> ParsedQuery:
     return replace(parsed, keywords=" ".join(tokens[i] for i in sorted(best)))
 
 
-def _annotate(response: SearchResponse, match: str, mode: str, *, suggestion: str | None = None,
+def _annotate(response: SearchResponse, query: str, match: str, mode: str, *, suggestion: str | None = None,
               searched: str | None = None, language: str = "id") -> SearchResponse:
-    """``response`` with the served search's fields; ``mode`` stays the one asked for (``match`` tells how)."""
-    response.match, response.mode, response.language = match, mode, language
+    """``response`` with the served search's fields; ``query`` and ``mode`` stay the ones asked for (``match``
+    and ``searched`` tell what answered)."""
+    response.query, response.match, response.mode, response.language = query, match, mode, language
     response.suggestion, response.searched = suggestion, searched
     return response
