@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from search_app.language import query_language
-from search_app.served import served_search
+from search_app.served import notices, served_search
 from search_app.spelling import Speller
 
 # Text written for this test (not from any corpus): a pasted paragraph about regional innovation.
@@ -24,6 +24,13 @@ def test_typo_query_finds_results_and_suggests_the_correction(searcher):
     assert response.results
     assert response.suggestion == "inovasi lampung barat"
     assert any("Lampung Barat" in r.title for r in response.results[:3])
+
+
+def test_command_line_prints_the_same_notices(searcher):
+    assert "Maksud Anda: inovasi lampung barat" in notices(served_search(searcher, "inovsi lampung brat"))
+    lines = notices(served_search(searcher, "xyzzy qwertz"))
+    assert lines == ["Tidak ada yang memuat semua kata; menampilkan hasil yang paling mirip maknanya."]
+    assert notices(served_search(searcher, "xyzzy qwertz", mode="dense")) == []
 
 
 def test_query_finding_nothing_by_its_words_is_answered_by_meaning(searcher):
