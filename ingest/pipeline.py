@@ -313,9 +313,9 @@ def ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder, 
 def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder, *, prune: bool,
                   show_progress: bool, log: Callable[[str], None] | None,
                   embed_cache: str | Path | None, options: ReadOptions) -> IngestReport:
-    say = log or (lambda line: print(line, file=sys.stderr))
     found = discover(paths)
     bar = _progress_bar(show_progress)
+    say = log or (lambda line: _say(line, bar))
     cache = EmbeddingCache(cache_path(index.directory, embed_cache))
     ingester = Ingester(index, embedder, cache=cache, progress=bar.update if bar is not None else None)
     ingester.report.skipped += found.problems
@@ -349,6 +349,14 @@ def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder,
         if bar is not None:
             bar.close()
     return ingester.report
+
+
+def _say(line: str, bar) -> None:
+    """A line on stderr, above the progress bar when there is one (never on the bar's own line)."""
+    if bar is None:
+        print(line, file=sys.stderr)
+    else:
+        bar.write(line, file=sys.stderr)
 
 
 def _progress_bar(enabled: bool):

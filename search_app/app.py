@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from ingest import jsonsafe
 from ingest.regions import region_of, short_label
 from ingest.settings import setting
-from search_app.dates_id import format_date_id
+from search_app.dates_id import format_date_id, format_number_id
 from search_app.documents import (
     LOCK_TIMEOUT,
     MAX_BODY_BYTES,
@@ -33,6 +33,7 @@ from search_app.provenance import UNKNOWN_SOURCE, originals_blueprint, paragraph
 from search_app.query import MAX_QUERY_CHARS, parse_query
 from search_app.related import related_articles
 from search_app.search import MODES, SORTS, Searcher, SearchResponse, open_searcher
+from search_app.served import served_search
 
 EXAMPLES = (
     "Berapa inovasi yang dilahirkan Lampung Barat hingga 2024?",
@@ -85,7 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(BadRequest)
     def bad_request(err: BadRequest):
-        return _error(400, str(err))
+        return _error(400, str(err) if request.path.startswith("/api/") else err.page)
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -201,10 +202,10 @@ def json_body() -> object:
 
 
 def run_search(searcher: Searcher, params: dict[str, Any]) -> SearchResponse:
-    """The page's and the API's search: filters, sort, facets, one result per wire-copy cluster."""
-    return searcher.search(params["query"], k=params["k"], page=params["page"], mode=params["mode"],
-                           filters=filters_of(params), sort=params["sort"], facets=True, group_copies=True,
-                           per_article=1, require_match=True)
+    """The page's and the API's search (search_app/served.py): filters, sort, facets, one result per wire-copy
+    cluster, relaxed step by step rather than empty."""
+    return served_search(searcher, params["query"], k=params["k"], page=params["page"], mode=params["mode"],
+                         filters=filters_of(params), sort=params["sort"])
 
 
 def article_json(row, searcher: Searcher, index) -> dict:
@@ -245,11 +246,6 @@ def web_url(url: str | None) -> str:
 def region_label(name: str) -> str:
     region = region_of(name)
     return region.label if region else short_label(name)
-
-
-def format_number_id(n: int) -> str:
-    """1234 → "1.234" (Indonesian thousands separator)."""
-    return f"{n:,}".replace(",", ".")
 
 
 def _slug(text: str) -> str:

@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     _index_args(p)
     p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N judged queries")
+    p.add_argument("--served", action="store_true",
+                   help="rank as the web page and /api/search do (must-match, one per article and wire-copy "
+                        "cluster, relaxation, spelling); also count empty pages")
     p.add_argument("--json", action="store_true", help="one JSON object instead of text")
 
     p = sub.add_parser("bench", help="Measure embedding, ingest and query speed at a realistic index size.")
@@ -105,12 +108,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from search_app.search import open_searcher
+    from search_app.served import notices, served_search
 
     searcher = open_searcher(args.index)
-    response = searcher.search(args.query, k=args.k, mode=args.mode or setting("mode"))
+    response = served_search(searcher, args.query, k=args.k, mode=args.mode or setting("mode"), facets=False)
     if args.json:
         print(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
         return 0
+    for line in notices(response):
+        print(line)
     if not response.results:
         print("Tidak ada hasil.")
     for r in response.results:
@@ -139,7 +145,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from search_app.evaluate import format_metrics, run_eval
 
     metrics = run_eval(corpus=[Path(c) for c in args.corpus], queries=Path(args.queries), qrels=Path(args.qrels),
-                       index_dir=Path(args.index) if args.index else None, mode=args.mode, limit=args.limit)
+                       index_dir=Path(args.index) if args.index else None, mode=args.mode, limit=args.limit,
+                       served=args.served)
     print(json.dumps(metrics) if args.json else format_metrics(metrics))
     return 0
 

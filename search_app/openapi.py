@@ -8,6 +8,7 @@ from search_app.documents import MAX_DOCUMENTS
 from search_app.params import DEFAULT_K, MAX_EXPORT_K, MAX_PAGE
 from search_app.query import MAX_QUERY_CHARS
 from search_app.search import MODES, SORTS
+from search_app.served import MATCH_STEPS
 
 
 def _param(name: str, description: str, schema: dict, *, repeat: bool = False, required: bool = False) -> dict:
@@ -40,7 +41,8 @@ FILTERS = [
                      "repeat for several (OR).", {"type": "string", "enum": REGION_NAMES}, repeat=True),
     _param("mode", "Ranking.", {"type": "string", "enum": list(MODES), "default": "hybrid"}),
 ]
-QUERY = _param("q", "The question or keywords (\"exact phrase\", -excluded). Required unless a filter is set.",
+QUERY = _param("q", "The question or keywords (\"exact phrase\", -excluded), or a pasted paragraph (searched by "
+                    "its meaning and most distinctive words). Required unless a filter is set.",
                {"type": "string", "maxLength": MAX_QUERY_CHARS})
 
 COPY = {"type": "object", "required": ["article_id", "title", "source", "date", "url"], "properties": {
@@ -82,6 +84,17 @@ SEARCH = {"type": "object", "required": ["query", "mode", "k", "page", "total", 
     "query": {"type": "string"}, "mode": {"type": "string", "enum": list(MODES)}, "k": {"type": "integer"},
     "page": {"type": "integer"}, "total": {"type": "integer", "description": "excerpts in the whole result set"},
     "sort": {"type": "string", "enum": list(SORTS)}, "results": {"type": "array", "items": _ref("Result")},
+    "match": {"type": "string", "enum": list(MATCH_STEPS),
+              "description": "which step answered: all (the passages hold at least half of the query's terms, or "
+                             "one if they are among its nearest by meaning), relaxed (one term is enough), "
+                             "meaning (by meaning alone: also every question not in Indonesian)"},
+    "suggestion": {"type": "string", "nullable": True,
+                   "description": "the query with misspelled words corrected from the index's vocabulary "
+                                  "(\"Maksud Anda\")"},
+    "searched": {"type": "string", "nullable": True,
+                 "description": "the query the results are for when it is not the one sent: the correction, "
+                                "used because the query as typed found (almost) nothing"},
+    "language": {"type": "string", "description": "the query's detected language: id, en or jv"},
     "facets": {"type": "object", "description": "counts of distinct articles in the query's pool, each facet "
                                                 "with the other filters applied",
                "properties": {f: {"type": "array", "items": _ref("FacetValue")}
@@ -123,7 +136,8 @@ def openapi_document(server_url: str) -> dict:
                      *FILTERS,
                      _param("format", "json, or csv to download the result set.",
                             {"type": "string", "enum": ["json", "csv"], "default": "json"})]
-    article_id = {"name": "article_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    article_id = {"name": "article_id", "in": "path", "required": True,
+                  "schema": {"type": "string", "pattern": rf"^(?!.*\.\.){ARTICLE_ID.pattern}$", "maxLength": 200}}
     return {
         "openapi": "3.0.3",
         "info": {"title": "Telusur API", "version": "1.0.0",
@@ -164,7 +178,7 @@ def openapi_document(server_url: str) -> dict:
                 "responses": {"200": {"description": "The file, with its Content-Type (PDF, DOCX, XLSX, …).",
                                       "content": {"application/octet-stream": {"schema": {
                                           "type": "string", "format": "binary"}}}},
-                              "400": {"description": "An id with characters other than letters, digits, - _ :."},
+                              "400": {"description": f"An id that is not {ARTICLE_ID_RULE}."},
                               "404": {"description": "No such article, or the article has no kept file."}}}},
             "/feed": {"get": {
                 "summary": "Atom feed of the newest articles matching a search", "operationId": "feed",

@@ -191,3 +191,32 @@ def test_document_result_shows_its_page_and_opens_the_original_pdf(page, base_ur
     assert served.status == 200 and served.headers["content-type"] == "application/pdf"
     assert served.body() == original.read_bytes()
     page.screenshot(path=str(SHOTS / "document-result.png"), full_page=False)
+
+
+def test_typo_query_shows_results_and_the_did_you_mean_link(page, base_url):
+    page.goto(base_url + "/")
+    page.get_by_label("Cari di arsip berita dan inovasi daerah").fill("inovsi lampung brat")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=inovsi"))
+    assert page.locator("ol.results li.result").count() >= 1
+    link = page.locator("a.did-you-mean")
+    assert link.inner_text() == "inovasi lampung barat"
+    assert "Maksud Anda" in page.locator(".suggestion").inner_text()
+    link.click()
+    page.wait_for_url(re.compile(r"q=inovasi\+lampung\+barat"))
+    assert "Lampung Barat" in page.locator("ol.results li.result h2").first.inner_text()
+
+
+def test_pasting_2000_characters_searches_the_whole_text(page, base_url):
+    # text written for this test: a pasted report paragraph, 2,000 characters
+    paragraph = ("Pemerintah kabupaten mendorong inovasi daerah agar pelayanan publik makin cepat. Setiap perangkat "
+                 "daerah mengunggah data inovasi ke sistem penilaian indeks inovasi beserta bukti dukung. ")
+    text = (paragraph * 20)[:2000]
+    page.goto(base_url + "/")
+    box = page.get_by_label("Cari di arsip berita dan inovasi daerah")
+    box.fill(text)
+    assert len(box.input_value()) == 2000  # the box does not cut it
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=Pemerintah"))
+    assert page.locator("ol.results li.result").count() >= 1
+    assert len(page.locator("#q").input_value()) == 2000
