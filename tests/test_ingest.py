@@ -8,6 +8,8 @@ from pathlib import Path
 from ingest.pipeline import ingest_paths
 from ingest.store import Index
 from search_app.cli import main as cli_main
+from tests import tiny
+from tests.conftest import REPO
 
 PARAGRAPH = (
     "Pemerintah desa {name} membuka layanan surat keterangan secara daring sejak awal tahun. "
@@ -155,3 +157,39 @@ def test_cli_ingest_with_progress_bar_reports_passages_per_second(tmp_path, caps
     err = capsys.readouterr().err
     assert "passage/s" in err or "passages/s" in err
     assert "3 read" in err and "added" in err
+
+
+def test_cli_summary_counts_and_the_prune_flag(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TELUSUR_ENCODE_PROCESSES", "1")
+    folder = tmp_path / "arsip"
+    folder.mkdir()
+    tiny.write_jsonl(folder / "a.jsonl", tiny.records()[:3])
+    tiny.write_jsonl(folder / "b.jsonl", tiny.records()[3:])
+    idx = str(tmp_path / "idx")
+
+    def run(*flags: str) -> str:
+        assert cli_main(["ingest", str(folder), "--index", idx, "--quiet", *flags]) == 0
+        return capsys.readouterr().err
+
+    assert ("articles: 5 read, 0 skipped, 0 unchanged, 0 removed | passages: 5 added, 0 unchanged, 0 removed "
+            "(5 embedded") in run()
+    (folder / "b.jsonl").unlink()
+    changed = {"pasar-b": {"text": "Harga alpukat di pasar Wonosari turun tajam pekan ini."}}
+    tiny.write_jsonl(folder / "a.jsonl", tiny.records(**changed)[:3])
+    assert ("articles: 3 read, 0 skipped, 2 unchanged, 0 removed | passages: 1 added, 2 unchanged, 1 removed "
+            "(1 embedded") in run()
+    assert Index(idx).article_count() == 5  # without --prune the gone file's articles stay
+    assert ("articles: 3 read, 0 skipped, 3 unchanged, 2 removed | passages: 0 added, 3 unchanged, 2 removed "
+            "(0 embedded") in run("--prune")
+    assert sorted(Index(idx).fingerprints()) == ["kebun-a", "lereng-c", "pasar-b"]
+
+
+def test_htm_pages_are_read_like_html(tmp_path, embedder):
+    page = REPO / "corpus" / "html" / "wartadaerah-banyuwangi-desa-melayani.html"
+    (tmp_path / "arsip").mkdir()
+    (tmp_path / "arsip" / "halaman.htm").write_bytes(page.read_bytes())  # the demo page (written for the project)
+    index = Index(tmp_path / "idx")
+    report = _ingest([tmp_path / "arsip"], index, embedder)
+    assert report.read == 1 and not report.skipped
+    (title,) = [r[0] for r in index.db.execute("SELECT title FROM articles")]
+    assert "Banyuwangi" in title
