@@ -48,3 +48,13 @@ def test_chroma_server_mode_ingests_and_searches(tmp_path):
                      log=tmp_path / "serve.log"):
             body = _get_json(f"{base}/api/search?q=" + urllib.parse.quote("inovasi daerah") + "&mode=dense")
             assert body["results"]
+
+
+def test_serve_listens_on_the_host_it_is_given(demo_index, tmp_path):
+    port = free_port()
+    cmd = telusur("serve", "--index", str(demo_index.directory), "--host", "127.0.0.2", "--port", str(port),
+                  "--threads", "2")
+    with running(cmd, f"http://127.0.0.2:{port}/healthz", log=tmp_path / "serve.log"):
+        assert _get_json(f"http://127.0.0.2:{port}/healthz")["status"] == "ok"
+        with pytest.raises(OSError):  # not on 127.0.0.1
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
