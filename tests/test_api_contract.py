@@ -67,12 +67,7 @@ def test_more_from_article_counts_the_passages_held_back(tmp_path, embedder):
     from search_app.search import Searcher
     from tests import tiny
 
-    long_text = "\n\n".join(
-        f"Bagian {n}: kelompok tani alpukat di Wonosari mencatat panen alpukat ke-{n} sebanyak {n * 3} ton. "
-        + "Pengurus koperasi menjelaskan cara sortir, pengemasan, dan pengiriman buah ke pasar induk kota. " * 4
-        for n in range(1, 9))
-    rows = [*tiny.records(), {"id": "panjang-f", "title": "Catatan panen alpukat", "text": long_text,
-                              "date": "2024-03-06", "source": "Kabar Uji", "category": "Daerah"}]
+    rows = [*tiny.records(), tiny.long_record()]
     searcher = Searcher(tiny.build(tmp_path / "idx", embedder, rows), embedder)
     one = searcher.search("panen alpukat", mode="bm25", k=50, per_article=1).results
     every = searcher.search("panen alpukat", mode="bm25", k=500, per_article=1000).results

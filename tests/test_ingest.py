@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from ingest.pipeline import ingest_paths
@@ -163,25 +164,30 @@ def test_cli_summary_counts_and_the_prune_flag(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("TELUSUR_ENCODE_PROCESSES", "1")
     folder = tmp_path / "arsip"
     folder.mkdir()
-    tiny.write_jsonl(folder / "a.jsonl", tiny.records()[:3])
-    tiny.write_jsonl(folder / "b.jsonl", tiny.records()[3:])
+    records = tiny.records()
+    tiny.write_jsonl(folder / "a.jsonl", [*records[:3], tiny.long_record()])
+    tiny.write_jsonl(folder / "b.jsonl", records[3:])
     idx = str(tmp_path / "idx")
 
     def run(*flags: str) -> str:
         assert cli_main(["ingest", str(folder), "--index", idx, "--quiet", *flags]) == 0
         return capsys.readouterr().err
 
-    assert ("articles: 5 read, 0 skipped, 0 unchanged, 0 removed | passages: 5 added, 0 unchanged, 0 removed "
-            "(5 embedded") in run()
+    first = run()
+    with sqlite3.connect(tmp_path / "idx" / "articles.sqlite") as db:  # counted here, not by the report
+        long = db.execute("SELECT COUNT(*) FROM passages WHERE article_id='panjang-f'").fetchone()[0]
+    assert long >= 3  # so that article and passage counts differ below
+    assert (f"articles: 6 read, 0 skipped, 0 unchanged, 0 removed | passages: {5 + long} added, 0 unchanged, "
+            f"0 removed ({5 + long} embedded") in first
     (folder / "b.jsonl").unlink()
     changed = {"pasar-b": {"text": "Harga alpukat di pasar Wonosari turun tajam pekan ini."}}
-    tiny.write_jsonl(folder / "a.jsonl", tiny.records(**changed)[:3])
-    assert ("articles: 3 read, 0 skipped, 2 unchanged, 0 removed | passages: 1 added, 2 unchanged, 1 removed "
-            "(1 embedded") in run()
-    assert Index(idx).article_count() == 5  # without --prune the gone file's articles stay
-    assert ("articles: 3 read, 0 skipped, 3 unchanged, 2 removed | passages: 0 added, 3 unchanged, 2 removed "
-            "(0 embedded") in run("--prune")
-    assert sorted(Index(idx).fingerprints()) == ["kebun-a", "lereng-c", "pasar-b"]
+    tiny.write_jsonl(folder / "a.jsonl", [*tiny.records(**changed)[:3], tiny.long_record()])
+    assert (f"articles: 4 read, 0 skipped, 3 unchanged, 0 removed | passages: 1 added, {2 + long} unchanged, "
+            f"1 removed (1 embedded") in run()
+    assert Index(idx).article_count() == 6  # without --prune the gone file's articles stay
+    assert (f"articles: 4 read, 0 skipped, 4 unchanged, 2 removed | passages: 0 added, {3 + long} unchanged, "
+            f"2 removed (0 embedded") in run("--prune")
+    assert sorted(Index(idx).fingerprints()) == ["kebun-a", "lereng-c", "panjang-f", "pasar-b"]
 
 
 def test_htm_pages_are_read_like_html(tmp_path, embedder):

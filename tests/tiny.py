@@ -37,6 +37,16 @@ def records(**changes: dict) -> list[dict]:
     return out
 
 
+def long_record() -> dict:
+    """A sixth article, long enough to be split into several passages."""
+    text = "\n\n".join(
+        f"Bagian {n}: kelompok tani alpukat di Wonosari mencatat panen alpukat ke-{n} sebanyak {n * 3} ton. "
+        + "Pengurus koperasi menjelaskan cara sortir, pengemasan, dan pengiriman buah ke pasar induk kota. " * 4
+        for n in range(1, 9))
+    return {"id": "panjang-f", "title": "Catatan panen alpukat", "text": text, "date": "2024-03-06",
+            "source": "Kabar Uji", "category": "Daerah"}
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path
