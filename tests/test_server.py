@@ -15,7 +15,7 @@ pytestmark = pytest.mark.server
 
 
 def _get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=30) as response:
+    with urllib.request.urlopen(url, timeout=120) as response:  # the first query waits for the warm-up
         return json.loads(response.read())
 
 
@@ -29,7 +29,7 @@ def test_serve_answers_over_http_on_waitress(demo_index, tmp_path):
         q = urllib.parse.quote("panen cabai Kulon Progo")
         body = _get_json(f"{base}/api/search?q={q}&k=3")
         assert body["results"] and "Kulon Progo" in body["results"][0]["title"] + body["results"][0]["passage"]
-        with urllib.request.urlopen(f"{base}/?q={q}", timeout=30) as response:
+        with urllib.request.urlopen(f"{base}/?q={q}", timeout=120) as response:
             assert "Kulon Progo" in response.read().decode()
 
 
