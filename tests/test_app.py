@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import re
+import sqlite3
+
+from tests.conftest import REPO
 
 
 def test_healthz_counts_the_index(client, demo_index):
-    body = client.get("/healthz").get_json()
-    assert body["status"] == "ok"
-    assert body["articles"] == demo_index.article_count() > 30
+    corpus = REPO / "corpus"
+    articles = (len(list(corpus.rglob("*.html"))) + len(list(corpus.rglob("*.txt")))
+                + len((corpus / "artikel.jsonl").read_text(encoding="utf-8").splitlines()))
+    with sqlite3.connect(demo_index.db_path) as db:
+        passages = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+    assert passages > articles > 30
+    assert client.get("/healthz").get_json() == {"status": "ok", "articles": articles, "passages": passages}
 
 
 def test_api_search_returns_the_contract(client):
@@ -83,13 +89,19 @@ def test_search_page_escapes_user_text_and_sets_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+         "November", "Desember")
+
+
 def test_search_page_lists_ranked_excerpts_with_links(client):
-    html = client.get("/", query_string={"q": "Berapa skor indeks inovasi Lampung Barat pada IGA 2024?"}).get_data(
-        as_text=True)
+    query = "Berapa skor indeks inovasi Lampung Barat pada IGA 2024?"
+    html = client.get("/", query_string={"q": query}).get_data(as_text=True)
+    first = client.get("/api/search", query_string={"q": query}).get_json()["results"][0]
     assert 'class="result"' in html
     assert "<mark" in html
-    assert re.search(r'href="/artikel/[^"]+"', html)
-    assert "Agustus" in html or "2024" in html
+    assert f'href="/artikel/{first["article_id"]}' in html
+    year, month, day = (int(x) for x in first["date"][:10].split("-"))
+    assert f"{day} {BULAN[month - 1]} {year}" in html.split('class="result"')[1]  # the first result's date
 
 
 def test_home_page_shows_examples(client):

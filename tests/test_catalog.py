@@ -22,6 +22,22 @@ def test_catalog_holds_every_passage_with_its_articles_metadata(demo_index):
     assert catalog.metas(["no-such-passage", rows[0][0]]).keys() == {rows[0][0]}
 
 
+def test_catalog_metadata_is_what_the_dump_says(demo_index):
+    """Checked against the demo JSONL file itself, not against the SQL the catalog reads."""
+    catalog = Catalog.load(demo_index)
+    records = [json.loads(line) for line in (REPO / "corpus" / "artikel.jsonl").open(encoding="utf-8")]
+    by_article: dict[str, list[ArticleMeta]] = {}
+    for meta in catalog.by_passage.values():
+        by_article.setdefault(meta.article_id, []).append(meta)
+    for record in records:
+        metas = by_article[record["id"]]
+        assert {(m.source, m.category) for m in metas} == {(record["source"], record["category"])}
+        assert len({m.date for m in metas}) == 1 and metas[0].date  # every passage carries the article's date
+    banyuwangi = by_article["snp-2024-0906-banyuwangi-surat-daring"][0]  # dated "6 September 2024" in the dump
+    assert (banyuwangi.date[:10], banyuwangi.day) == ("2024-09-06", 20240906)
+    assert "Kabupaten Banyuwangi" in banyuwangi.regions
+
+
 def test_catalog_is_read_again_after_the_index_changes(tmp_path, embedder):
     index = Index(tmp_path / "index")
     files = sorted((REPO / "corpus" / "teks").iterdir())[:2]

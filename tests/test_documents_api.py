@@ -181,3 +181,62 @@ def test_oversized_bodies_are_refused(api):
                         headers={**AUTH, "Content-Type": "application/json"})
     assert response.status_code == 413
     assert response.get_json()["status"] == 413
+
+
+def test_response_counts_articles_and_names_their_wire_cluster(api):
+    first = {**ARTICLE, "id": "api-kopi-1", "author": "Rina Wulandari", "date": "2025-07-02",
+             "title": "Petani kopi Way Tenong memakai pengering tenaga surya",
+             "text": "WAY TENONG – " + " ".join(f"Kelompok tani kopi nomor {n} di Way Tenong kini mengeringkan biji "
+                                                 f"kopi dengan rumah pengering tenaga surya bantuan desa."
+                                                 for n in range(12))}
+    copy = {**first, "id": "api-kopi-2", "date": "2025-07-03", "source": "Suara Nusantara Pos",
+            "title": "Rumah pengering surya untuk petani kopi", "text": first["text"].replace("WAY TENONG –", "LIWA –")}
+    response = api.post("/api/documents", json=[first, copy], headers=AUTH)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["count"] == 2 and [a["id"] for a in body["articles"]] == ["api-kopi-1", "api-kopi-2"]
+    assert [a["cluster_id"] for a in body["articles"]] == ["api-kopi-1", "api-kopi-1"]  # the copy joins the first
+    stored = api.get("/api/artikel/api-kopi-1").get_json()
+    assert stored["author"] == "Rina Wulandari" and stored["cluster_id"] == "api-kopi-1"
+    assert [c["article_id"] for c in stored["also_published"]] == ["api-kopi-2"]
+
+
+def test_a_writer_waits_for_the_lock_up_to_30_seconds(writable, embedder):
+    from ingest.store import Index
+
+    app = _app(writable, embedder)
+    assert app.config["WRITE_LOCK_TIMEOUT"] == 30
+    held = threading.Event()
+
+    def hold() -> None:
+        with Index(writable).writing():
+            held.set()
+            threading.Event().wait(3)  # another writer, busy for a few seconds
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(30)
+    response = app.test_client().post("/api/documents", json={**ARTICLE, "id": "api-menunggu"}, headers=AUTH)
+    holder.join()
+    assert response.status_code == 201  # it waited its turn instead of answering 503
+
+
+def test_each_article_is_written_whole_or_not_at_all(writable, embedder, monkeypatch):
+    from ingest import store
+
+    client = _app(writable, embedder).test_client()
+    link = store.wire.link
+
+    def failing_link(db, article_id, text):
+        if article_id == "api-gagal":
+            raise OSError("disk full (injected)")
+        return link(db, article_id, text)
+
+    monkeypatch.setattr(store.wire, "link", failing_link)
+    ok = {**ARTICLE, "id": "api-utuh", "text": "Gudang beras Bulog di Metro menambah stok beras medium."}
+    bad = {**ARTICLE, "id": "api-gagal", "text": "Pasar ikan Lempasing direnovasi dengan atap baru."}
+    assert client.post("/api/documents", json=[ok, bad], headers=AUTH).status_code == 500
+    monkeypatch.undo()
+    index = client.application.config["SEARCHER"].index
+    assert index.article("api-gagal") is None and index.passage_ids_of("api-gagal") == []
+    assert index.article("api-utuh") is not None and index.passage_ids_of("api-utuh")

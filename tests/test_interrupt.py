@@ -27,36 +27,56 @@ def _records(n: int) -> list[dict]:
              "date": "2024-02-01", "source": "Uji", "category": "Daerah"} for i in range(n)]
 
 
-def _passages(db) -> int:
+def _committed(db) -> set[str]:
+    """The passage ids committed in the index database (none before it exists)."""
     try:
         with sqlite3.connect(db) as conn:
-            return conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+            return {pid for (pid,) in conn.execute("SELECT passage_id FROM passages")}
     except sqlite3.OperationalError:
-        return 0
+        return set()
+
+
+def _interrupted_run(tmp_path, sig: signal.Signals) -> tuple[subprocess.Popen, set[str], list[str]]:
+    """Start ingesting 300 articles, send ``sig`` once some are committed; the process, what was committed
+    when it ended, and the command that finishes the job."""
+    dump = tmp_path / "arsip.jsonl"
+    dump.write_text("".join(json.dumps(r) + "\n" for r in _records(300)), encoding="utf-8")
+    cmd = telusur("ingest", str(dump), "--index", str(tmp_path / "idx"), "--quiet")
+    proc = subprocess.Popen(cmd, env={**os.environ, "TELUSUR_BATCH": "32"}, stderr=subprocess.PIPE, text=True)
+    db = tmp_path / "idx" / "articles.sqlite"
+    deadline = time.monotonic() + 300
+    while not _committed(db) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    proc.wait(timeout=120)
+    return proc, _committed(db), cmd
+
+
+def _finish(tmp_path, cmd: list[str], committed: set[str]) -> None:
+    """The same command again adds exactly what was missing and keeps what was committed."""
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert f"passages: {300 - len(committed)} added, {len(committed)} unchanged, 0 removed" in done.stderr
+    index = Index(tmp_path / "idx")
+    assert committed <= {pid for (pid,) in index.db.execute("SELECT passage_id FROM passages")}
+    assert index.article_count() == 300 == index.passage_count() == index.vectors.count()
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert "0 added" in again.stderr
 
 
 def test_sigkill_mid_ingest_then_rerun_completes(tmp_path):
-    dump = tmp_path / "arsip.jsonl"
-    dump.write_text("".join(json.dumps(r) + "\n" for r in _records(300)), encoding="utf-8")
-    idx = tmp_path / "idx"
-    proc = subprocess.Popen(telusur("ingest", str(dump), "--index", str(idx), "--quiet"),
-                            env={**os.environ, "TELUSUR_BATCH": "32"}, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while _passages(idx / "articles.sqlite") == 0 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    committed = _passages(idx / "articles.sqlite")
-    assert 0 < committed < 300, "the kill should land mid-run"
-    done = subprocess.run(telusur("ingest", str(dump), "--index", str(idx), "--quiet"), capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    assert "300 read" in done.stderr
-    index = Index(idx)
-    assert index.article_count() == 300 == index.passage_count() == index.vectors.count()
-    again = subprocess.run(telusur("ingest", str(dump), "--index", str(idx), "--quiet"), capture_output=True,
-                           text=True, timeout=600)
-    assert "0 added" in again.stderr
+    proc, committed, cmd = _interrupted_run(tmp_path, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL
+    assert 0 < len(committed) < 300, "the kill should land mid-run"
+    _finish(tmp_path, cmd, committed)
+
+
+def test_ctrl_c_mid_ingest_keeps_what_was_committed(tmp_path):
+    proc, committed, cmd = _interrupted_run(tmp_path, signal.SIGINT)
+    assert proc.returncode == 130
+    assert "interrupted: everything committed so far is kept" in proc.stderr.read()
+    assert 0 < len(committed) < 300, "the interrupt should land mid-run"
+    _finish(tmp_path, cmd, committed)
 
 
 REAPER = r"""

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.server
 
 
 def _get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=30) as response:
+    with urllib.request.urlopen(url, timeout=120) as response:  # the first query waits for the warm-up
         return json.loads(response.read())
 
 
@@ -29,7 +29,7 @@ def test_serve_answers_over_http_on_waitress(demo_index, tmp_path):
         q = urllib.parse.quote("panen cabai Kulon Progo")
         body = _get_json(f"{base}/api/search?q={q}&k=3")
         assert body["results"] and "Kulon Progo" in body["results"][0]["title"] + body["results"][0]["passage"]
-        with urllib.request.urlopen(f"{base}/?q={q}", timeout=30) as response:
+        with urllib.request.urlopen(f"{base}/?q={q}", timeout=120) as response:
             assert "Kulon Progo" in response.read().decode()
 
 
@@ -48,3 +48,13 @@ def test_chroma_server_mode_ingests_and_searches(tmp_path):
                      log=tmp_path / "serve.log"):
             body = _get_json(f"{base}/api/search?q=" + urllib.parse.quote("inovasi daerah") + "&mode=dense")
             assert body["results"]
+
+
+def test_serve_listens_on_the_host_it_is_given(demo_index, tmp_path):
+    port = free_port()
+    cmd = telusur("serve", "--index", str(demo_index.directory), "--host", "127.0.0.2", "--port", str(port),
+                  "--threads", "2")
+    with running(cmd, f"http://127.0.0.2:{port}/healthz", log=tmp_path / "serve.log"):
+        assert _get_json(f"http://127.0.0.2:{port}/healthz")["status"] == "ok"
+        with pytest.raises(OSError):  # not on 127.0.0.1
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)

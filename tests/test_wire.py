@@ -182,3 +182,21 @@ def test_short_bodies_never_link(text):
     db = _cluster_store()
     assert _add(db, "a", text, "2024-01-01") == "a"
     assert _add(db, "b", text, "2024-01-02") == "b"
+
+
+def _words(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{i}" for i in range(n)]
+
+
+def test_copies_link_at_jaccard_one_half_of_3_word_shingles():
+    """README: MinHash LSH over 3-word shingles of the body, Jaccard >= 0.5 (computed here by hand)."""
+    assert wire.shingles("Satu dua tiga empat") == {"satu dua tiga", "dua tiga empat"}
+    original = _words("kata", 101)  # 99 shingles
+    for shared_words, links in ((68, True), (67, False)):
+        # shares its first words with the original: 66 (or 65) shingles in common, 99 each
+        copy = original[:shared_words] + _words("lain", 101 - shared_words)
+        common = shared_words - 2
+        assert common / (2 * 99 - common) == (0.5 if links else 65 / 133)
+        db = _cluster_store()
+        _add(db, "asli", " ".join(original), "2024-01-01")
+        assert (_add(db, "salinan", " ".join(copy), "2024-01-02") == "asli") is links, shared_words
