@@ -105,7 +105,7 @@ def test_filters_alone_list_the_newest_articles(client):
 
 def test_bad_filter_parameters_are_400(client):
     for params, word in (({"q": "x", "sort": "random"}, "sort"),
-                         ({"q": "x", "date_from": "2025-01-01", "date_to": "2024-01-01"}, "date_from"),
+                         ({"q": "x", "date_from": "2025-13-01"}, "date_from"),
                          ({"q": "x", "format": "xml"}, "format"), ({"q": "x", "k": "501"}, "k"),
                          ({"q": "x", "region": ["r"] * 60}, "region")):
         response = client.get("/api/search", query_string=params)
@@ -152,8 +152,10 @@ def test_empty_index_says_how_to_ingest(tmp_path, embedder):
 
 
 def test_only_matching_passages_count_in_the_default_mode(client):
-    nothing = client.get("/", query_string={"q": "zxqwv plokij"}).get_data(as_text=True)
-    assert "Tidak ada hasil untuk" in nothing and "Cari menurut makna" in nothing
+    nothing = client.get("/api/search", query_string={"q": "zxqwv plokij"}).get_json()
+    assert nothing["match"] == "meaning"  # no passage holds a word of it: the served search says so (issue 13)
+    page = client.get("/", query_string={"q": "zxqwv plokij"}).get_data(as_text=True)
+    assert "Tidak ada yang memuat semua kata; menampilkan hasil yang paling mirip maknanya." in page
     body = _api(client, q="SiPANDU Tanggamus", k=50)
     assert body["results"] and all(
         {"sipandu", "tanggamus"} & set((r["title"] + " " + r["passage"]).lower().replace(",", " ").split())

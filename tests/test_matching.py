@@ -26,11 +26,25 @@ def _ids(client, **params) -> set[str]:
     return {r["article_id"] for r in response.get_json()["results"]}
 
 
-@pytest.mark.parametrize("mode", ["bm25", "hybrid"])
-def test_a_match_holds_half_of_the_terms_title_included(tiny_client, mode):
+def test_a_match_holds_half_of_the_terms_title_included(tiny_index, embedder):
     # kebun-a: alpukat + durian in the text (2 of 4); lereng-c: manggis in the title + rambutan in the text
     # (2 of 4, only with the title); pasar-b: alpukat only (1 of 4); the others: none.
-    assert _ids(tiny_client, q=FRUIT, mode=mode) == {"kebun-a", "lereng-c"}
+    from search_app.query import parse_query
+    from search_app.search import Searcher
+
+    searcher = Searcher(tiny_index, embedder)
+    every = [(pid, 0.0) for pid in tiny_index.first_passage_ids()]
+    kept = searcher.matching(every, parse_query(FRUIT), min_share=0.5)
+    assert {tiny_index.passages([pid])[pid]["article_id"] for pid, _ in kept} == {"kebun-a", "lereng-c"}
+
+
+@pytest.mark.parametrize("mode", ["bm25", "hybrid"])
+def test_fewer_than_a_handful_of_matches_relaxes_to_one_term(tiny_client, mode):
+    # two articles hold half of the terms, fewer than a handful (3): the served search relaxes to one term
+    # (pasar-b joins) and says so; articles holding none of the terms never come in this step
+    body = tiny_client.get("/api/search", query_string={"k": 50, "q": FRUIT, "mode": mode}).get_json()
+    assert body["match"] == "relaxed"
+    assert {r["article_id"] for r in body["results"]} == {"kebun-a", "lereng-c", "pasar-b"}
 
 
 def test_dense_mode_matches_every_candidate_by_meaning(tiny_client):
