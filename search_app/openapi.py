@@ -160,11 +160,12 @@ def openapi_document(server_url: str) -> dict:
                               "500": ERRORS["500"]}}},
             "/berkas/{article_id}": {"get": {
                 "summary": "The original file of a document article, as ingested", "operationId": "originalFile",
-                "parameters": [article_id],
+                "parameters": [{**article_id, "schema": {"type": "string", "maxLength": 200,
+                                                         "pattern": rf"^(?!.*\.\.){ARTICLE_ID.pattern}$"}}],
                 "responses": {"200": {"description": "The file, with its Content-Type (PDF, DOCX, XLSX, …).",
                                       "content": {"application/octet-stream": {"schema": {
                                           "type": "string", "format": "binary"}}}},
-                              "400": {"description": "An id with characters other than letters, digits, - _ :."},
+                              "400": {"description": f"An id that is not {ARTICLE_ID_RULE}."},
                               "404": {"description": "No such article, or the article has no kept file."}}}},
             "/feed": {"get": {
                 "summary": "Atom feed of the newest articles matching a search", "operationId": "feed",

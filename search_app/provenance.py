@@ -2,23 +2,22 @@
 text, and ``GET /berkas/<article_id>``, which serves the original file kept in the index.
 
 The file is found through the article's record (the name of its copy under ``INDEX/berkas``); nothing in the
-request is used as a path, and ids holding anything but letters, digits, ``-``, ``_`` and ``:`` are refused.
+request is used as a path, and ids outside the article id alphabet (``ingest.article.ARTICLE_ID``) are refused.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ingest.article import valid_article_id
 from ingest.originals import original_path
 
 if TYPE_CHECKING:
     from flask import Blueprint
 
 UNKNOWN_SOURCE = "sumber tidak diketahui"
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_:-]{1,128}$")
 
 
 def page_label(page: int | None, page_end: int | None, kind: str | None) -> str:
@@ -77,7 +76,7 @@ def originals_blueprint(index_of: Callable[[], object]) -> Blueprint:
 
     @blueprint.get("/berkas/<article_id>")
     def original(article_id: str):
-        if not _SAFE_ID.match(article_id):
+        if not valid_article_id(article_id):
             abort(400, description="Nomor berkas tidak sah.")
         index = index_of()
         row = index.article(article_id)
