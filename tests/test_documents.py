@@ -236,3 +236,23 @@ def test_folders_report_unsupported_files_and_the_source_option_names_the_outlet
     assert article.source == "Warta Pekon" and article.category == ""
     [unnamed] = _articles(_read(tmp_path / "warta.txt"))
     assert unnamed.source == ""  # text exports take no folder name: the web page says "sumber tidak diketahui"
+
+
+def test_kept_originals_are_deleted_when_no_article_refers_to_them(tmp_path):
+    from ingest.article import Article
+    from ingest.formats import FORMATS
+    from ingest.originals import FOLDER, Originals, original_path
+
+    pdf = next(f for f in FORMATS if f.name == "pdf")
+    source = tmp_path / "a.pdf"
+    docmaker.write_pdf(source, docmaker.blocks_from_text("Profil", PROFILE), columns=1)
+    (tmp_path / "b.pdf").write_bytes(source.read_bytes() + b"\n")
+    kept = Originals(tmp_path / "index")
+    first, second = Article("a", "A", "x"), Article("b", "B", "y")
+    kept.keep(first, source, pdf)
+    kept.keep(second, tmp_path / "b.pdf", pdf)
+    assert original_path(tmp_path / "index", first.extra["file"]).read_bytes() == source.read_bytes()
+    assert first.extra["content_type"] == "application/pdf" and first.extra["file"] != second.extra["file"]
+    assert original_path(tmp_path / "index", "../a.pdf") is None
+    assert kept.collect({first.extra["file"]}) == 1
+    assert sorted(p.name for p in (tmp_path / "index" / FOLDER).iterdir()) == [first.extra["file"]]
