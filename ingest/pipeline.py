@@ -114,6 +114,11 @@ def read_articles(path: Path, fmt: Format | None = None,
         yield skip if message.startswith(origin) else SkipInput(f"{origin}: {message}")
     except OSError as err:
         yield SkipInput(f"{origin}: cannot read ({err.strerror or err})")
+    except Exception as err:  # a document library's own error on a malformed file: one line, not a crash
+        if not fmt.document:
+            raise
+        yield SkipInput(f"{origin}: damaged {fmt.name.upper()} file, its library could not read it "
+                        f"({type(err).__name__}: {str(err)[:160]})")
 
 
 def _fill_defaults(article: Article, fmt: Format, path: Path, options: ReadOptions) -> None:

@@ -256,3 +256,20 @@ def test_kept_originals_are_deleted_when_no_article_refers_to_them(tmp_path):
     assert original_path(tmp_path / "index", "../a.pdf") is None
     assert kept.collect({first.extra["file"]}) == 1
     assert sorted(p.name for p in (tmp_path / "index" / FOLDER).iterdir()) == [first.extra["file"]]
+
+
+@pytest.mark.parametrize(("name", "members"), [
+    ("rusak.docx", {"word/document.xml": "<bukan xml"}),
+    ("rusak.xlsx", {"xl/workbook.xml": "<bukan xml"}),
+    ("rusak.pptx", {"ppt/presentation.xml": "<x/>"}),
+    ("rusak.odt", {"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x"}),
+])
+def test_damaged_office_files_are_one_line_each(tmp_path, name, members):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / name, "w") as package:
+        for member, text in members.items():
+            package.writestr(member, text)
+    items = _read(tmp_path / name)
+    assert len(items) == 1 and isinstance(items[0], SkipInput)
+    assert str(items[0]).startswith(f"{tmp_path / name}: damaged {name.split('.')[1].upper()} file")
