@@ -273,3 +273,19 @@ def test_damaged_office_files_are_one_line_each(tmp_path, name, members):
     items = _read(tmp_path / name)
     assert len(items) == 1 and isinstance(items[0], SkipInput)
     assert str(items[0]).startswith(f"{tmp_path / name}: damaged {name.split('.')[1].upper()} file")
+
+
+def test_ocr_force_reads_the_image_not_the_text_layer(tmp_path):
+    """Text drawn in white: its text layer is there, its image shows nothing. auto reads the layer, force OCRs."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    canvas = Canvas(str(tmp_path / "putih.pdf"), pagesize=(420, 595))
+    canvas.setFillColorRGB(1, 1, 1)
+    canvas.setFont("Helvetica", 11)
+    for i, line in enumerate(["Lapisan teks ini tidak terlihat di halaman.", PROFILE[1][:60], PROFILE[3][:60]]):
+        canvas.drawString(40, 520 - 16 * i, line)
+    canvas.save()
+    [auto] = _read(tmp_path / "putih.pdf")
+    assert "Lapisan teks ini tidak terlihat" in auto.text
+    forced = _read(tmp_path / "putih.pdf", ocr="force")
+    assert [str(i) for i in forced] == [f"{tmp_path / 'putih.pdf'}: no text found in the document"]
