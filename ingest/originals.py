@@ -49,3 +49,20 @@ class Originals:
             os.replace(partial, target)
         article.extra["file"] = name
         article.extra["content_type"] = fmt.content_type
+
+    def collect(self, referenced: set[str]) -> int:
+        """Delete kept copies that no article refers to any more (after ``--prune``); returns how many."""
+        if not self.folder.is_dir():
+            return 0
+        removed = 0
+        for path in self.folder.iterdir():
+            if _NAME.match(path.name) and path.name not in referenced:
+                path.unlink()
+                removed += 1
+        return removed
+
+
+def referenced_originals(db) -> set[str]:
+    """Names of the kept copies that the index's articles refer to."""
+    rows = db.execute("SELECT json_extract(extra, '$.file') FROM articles WHERE extra LIKE '%\"file\"%'")
+    return {name for (name,) in rows if name}

@@ -22,7 +22,7 @@ from ingest.embed import Embedder
 from ingest.formats import Format, detect, extensions, reader
 from ingest.formats.base import DOCUMENT_CATEGORY, ReadOptions, read_options
 from ingest.lexical import LexicalIndex
-from ingest.originals import Originals
+from ingest.originals import Originals, referenced_originals
 from ingest.regions import detect_regions
 from ingest.split import split_passages, split_sentences
 from ingest.store import SENTENCE_MARK, Index, PassageRow
@@ -114,6 +114,11 @@ def read_articles(path: Path, fmt: Format | None = None,
         yield skip if message.startswith(origin) else SkipInput(f"{origin}: {message}")
     except OSError as err:
         yield SkipInput(f"{origin}: cannot read ({err.strerror or err})")
+    except Exception as err:  # a document library's own error on a malformed file: one line, not a crash
+        if not fmt.document:
+            raise
+        yield SkipInput(f"{origin}: damaged {fmt.name.upper()} file, its library could not read it "
+                        f"({type(err).__name__}: {str(err)[:160]})")
 
 
 def _fill_defaults(article: Article, fmt: Format, path: Path, options: ReadOptions) -> None:
@@ -234,6 +239,7 @@ class Ingester:
             self.report.removed += self.index.remove_articles(gone)
             self.report.articles_removed += len(gone)
             self.index.set_meta("lexical_stale", "1")
+            Originals(self.index.directory).collect(referenced_originals(self.index.db))
 
     def finish(self) -> None:
         """Commit what is queued, bring the derived stores in step and publish what this run wrote."""

@@ -174,7 +174,8 @@ def openapi_document(server_url: str) -> dict:
                               "500": ERRORS["500"]}}},
             "/berkas/{article_id}": {"get": {
                 "summary": "The original file of a document article, as ingested", "operationId": "originalFile",
-                "parameters": [article_id],
+                "parameters": [{**article_id, "schema": {"type": "string", "maxLength": 200,
+                                                         "pattern": rf"^(?!.*\.\.){ARTICLE_ID.pattern}$"}}],
                 "responses": {"200": {"description": "The file, with its Content-Type (PDF, DOCX, XLSX, …).",
                                       "content": {"application/octet-stream": {"schema": {
                                           "type": "string", "format": "binary"}}}},

@@ -2,7 +2,7 @@
 text, and ``GET /berkas/<article_id>``, which serves the original file kept in the index.
 
 The file is found through the article's record (the name of its copy under ``INDEX/berkas``); nothing in the
-request is used as a path, and ids holding anything but letters, digits, ``-``, ``_`` and ``:`` are refused.
+request is used as a path, and ids outside the article id alphabet (``ingest.article.ARTICLE_ID``) are refused.
 """
 
 from __future__ import annotations

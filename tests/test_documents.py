@@ -236,3 +236,56 @@ def test_folders_report_unsupported_files_and_the_source_option_names_the_outlet
     assert article.source == "Warta Pekon" and article.category == ""
     [unnamed] = _articles(_read(tmp_path / "warta.txt"))
     assert unnamed.source == ""  # text exports take no folder name: the web page says "sumber tidak diketahui"
+
+
+def test_kept_originals_are_deleted_when_no_article_refers_to_them(tmp_path):
+    from ingest.article import Article
+    from ingest.formats import FORMATS
+    from ingest.originals import FOLDER, Originals, original_path
+
+    pdf = next(f for f in FORMATS if f.name == "pdf")
+    source = tmp_path / "a.pdf"
+    docmaker.write_pdf(source, docmaker.blocks_from_text("Profil", PROFILE), columns=1)
+    (tmp_path / "b.pdf").write_bytes(source.read_bytes() + b"\n")
+    kept = Originals(tmp_path / "index")
+    first, second = Article("a", "A", "x"), Article("b", "B", "y")
+    kept.keep(first, source, pdf)
+    kept.keep(second, tmp_path / "b.pdf", pdf)
+    assert original_path(tmp_path / "index", first.extra["file"]).read_bytes() == source.read_bytes()
+    assert first.extra["content_type"] == "application/pdf" and first.extra["file"] != second.extra["file"]
+    assert original_path(tmp_path / "index", "../a.pdf") is None
+    assert kept.collect({first.extra["file"]}) == 1
+    assert sorted(p.name for p in (tmp_path / "index" / FOLDER).iterdir()) == [first.extra["file"]]
+
+
+@pytest.mark.parametrize(("name", "members"), [
+    ("rusak.docx", {"word/document.xml": "<bukan xml"}),
+    ("rusak.xlsx", {"xl/workbook.xml": "<bukan xml"}),
+    ("rusak.pptx", {"ppt/presentation.xml": "<x/>"}),
+    ("rusak.odt", {"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x"}),
+])
+def test_damaged_office_files_are_one_line_each(tmp_path, name, members):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / name, "w") as package:
+        for member, text in members.items():
+            package.writestr(member, text)
+    items = _read(tmp_path / name)
+    assert len(items) == 1 and isinstance(items[0], SkipInput)
+    assert str(items[0]).startswith(f"{tmp_path / name}: damaged {name.split('.')[1].upper()} file")
+
+
+def test_ocr_force_reads_the_image_not_the_text_layer(tmp_path):
+    """Text drawn in white: its text layer is there, its image shows nothing. auto reads the layer, force OCRs."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    canvas = Canvas(str(tmp_path / "putih.pdf"), pagesize=(420, 595))
+    canvas.setFillColorRGB(1, 1, 1)
+    canvas.setFont("Helvetica", 11)
+    for i, line in enumerate(["Lapisan teks ini tidak terlihat di halaman.", PROFILE[1][:60], PROFILE[3][:60]]):
+        canvas.drawString(40, 520 - 16 * i, line)
+    canvas.save()
+    [auto] = _read(tmp_path / "putih.pdf")
+    assert "Lapisan teks ini tidak terlihat" in auto.text
+    forced = _read(tmp_path / "putih.pdf", ocr="force")
+    assert [str(i) for i in forced] == [f"{tmp_path / 'putih.pdf'}: no text found in the document"]
