@@ -96,6 +96,11 @@ def _quiet_weight_loading() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
+# Fewer texts than this are encoded in-process while the worker processes are not started: starting them
+# (each loads the model) costs more than a few passages of a small re-ingest or a changed article.
+POOL_MIN_TEXTS = 64
+
+
 class Embedder:
     """Lazy CPU sentence embedder with e5 ``query: `` / ``passage: `` prefixes.
 
@@ -180,7 +185,8 @@ class Embedder:
         if not batches:
             return np.empty((0, self.dim), dtype=np.float32)
         out: np.ndarray | None = None  # sized by the first batch: with workers, this process loads no model
-        for idx, rows in zip(batches, self._pool.map(jobs) if self._pool is not None else map(self._embed, jobs)):
+        pooled = self._pool is not None and (self._pool.started or len(prefixed) >= POOL_MIN_TEXTS)
+        for idx, rows in zip(batches, self._pool.map(jobs) if pooled else map(self._embed, jobs)):
             if out is None:
                 out = np.empty((len(prefixed), rows.shape[1]), dtype=np.float32)
             out[idx] = rows

@@ -92,6 +92,10 @@ class EncoderPool:
                                           initargs=(self.model_id, self.precision, os.getpid()))
             return self._pool
 
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
     def map(self, batches: Iterable[list[str]]) -> Iterator[np.ndarray]:
         """The rows of each batch of already prefixed texts, in order, encoded by the workers."""
         return self._workers().imap(_encode_batch, batches)

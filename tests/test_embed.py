@@ -251,16 +251,20 @@ def test_conversion_is_atomic_and_idempotent(model_dir: Path, tmp_path: Path):
 
 
 def test_worker_processes_encode_like_the_process_itself(embedder):
-    from ingest.embed import Embedder
+    from ingest.embed import POOL_MIN_TEXTS, Embedder
 
     texts = [f"Kabupaten ke-{i} melaporkan {i * 7} inovasi pelayanan publik tahun {2000 + i}." * (1 + i % 4)
-             for i in range(21)]
+             for i in range(POOL_MIN_TEXTS)]
     pooled = Embedder(embedder.model_id, precision=embedder.precision, processes=2)
     try:
+        few = pooled.encode_passages(texts[:5])
+        assert not pooled._pool.started  # a few passages are encoded in-process: no workers started for them
         done: list[int] = []
         rows = pooled.encode_passages(texts, progress=done.append)
+        assert pooled._pool.started
     finally:
         pooled.close()
+    assert (few * rows[:5]).sum(axis=1).min() > 0.999
     assert sum(done) == len(texts) and rows.shape == (len(texts), embedder.dim)
     cosines = (rows * embedder.encode_passages(texts)).sum(axis=1)
     assert cosines.min() > 0.999

@@ -153,7 +153,11 @@ def _spawned_children(pid: int) -> int:
 
 @pytest.mark.parametrize("processes", [1, 2])
 def test_encode_processes_sets_the_ingest_worker_count(tmp_path, processes):
-    dump = tiny.write_jsonl(tmp_path / "kecil.jsonl", tiny.records())
+    from ingest.embed import POOL_MIN_TEXTS
+
+    many = [{**r, "id": f"{r['id']}-{n}", "text": f"{r['text']} Laporan ke-{n}."}
+            for n in range(POOL_MIN_TEXTS // 5 + 1) for r in tiny.records()]  # enough passages for the workers
+    dump = tiny.write_jsonl(tmp_path / "kecil.jsonl", many)
     proc = subprocess.Popen(telusur("ingest", str(dump), "--index", str(tmp_path / "idx"), "--quiet"),
                             env={**os.environ, "TELUSUR_ENCODE_PROCESSES": str(processes)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -164,4 +168,4 @@ def test_encode_processes_sets_the_ingest_worker_count(tmp_path, processes):
         time.sleep(0.05)
     assert proc.wait(timeout=60) == 0, proc.stderr.read()
     assert most == (0 if processes == 1 else processes)  # 1: encoded in-process
-    assert Index(tmp_path / "idx").article_count() == 5
+    assert Index(tmp_path / "idx").article_count() == len(many)
