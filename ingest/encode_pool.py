@@ -6,13 +6,20 @@ process wait for each other at every layer, processes do not. ``telusur ingest``
 (``TELUSUR_ENCODE_PROCESSES``); searching and the API's ingest stay in-process.
 
 Workers are spawned (not forked: torch's thread pools do not survive a fork), load the model themselves, and
-exit when their parent is gone, also after a SIGKILL.
+die with their parent, also after a SIGKILL: the kernel sends them SIGKILL when it goes (``PR_SET_PDEATHSIG``),
+so they print nothing (no ``BrokenPipeError`` from a half-sent result). Ctrl-C reaches the whole process
+group: workers ignore SIGINT and the parent stops them. An orphan is reaped by whoever adopts it (PID 1 or a
+subreaper), as for any process.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -22,12 +29,31 @@ import numpy as np
 _worker = None  # the Embedder of a worker process
 
 
+PR_SET_PDEATHSIG = 1
+# After a SIGKILL of the parent, the resource tracker cleans up the pool's semaphores itself; its warning
+# about "leaked semaphore objects" says nothing a user can act on.
+QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
 def _start_worker(model_id: str, precision: str, parent: int) -> None:
     global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _die_with_parent():
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the death signal was armed
+        os._exit(0)
     from ingest.embed import Embedder
 
     _worker = Embedder(model_id, precision=precision, threads=1)
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is not available."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -59,6 +85,8 @@ class EncoderPool:
                     from ingest.e5_convert import ensure_converted_model
 
                     ensure_converted_model()
+                if QUIET_TRACKER not in sys.warnoptions:  # passed on as -W to the spawned resource tracker
+                    sys.warnoptions.append(QUIET_TRACKER)
                 context = multiprocessing.get_context("spawn")
                 self._pool = context.Pool(self.processes, initializer=_start_worker,
                                           initargs=(self.model_id, self.precision, os.getpid()))

@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,14 +19,15 @@ from ingest.analyzer import analyze
 from ingest.article import Article, SkipInput
 from ingest.embcache import EmbeddingCache, cache_path, embed_with_cache
 from ingest.embed import Embedder
+from ingest.formats import Format, detect, extensions, reader
+from ingest.formats.base import DOCUMENT_CATEGORY, ReadOptions, read_options
 from ingest.lexical import LexicalIndex
+from ingest.originals import Originals
 from ingest.regions import detect_regions
 from ingest.split import split_passages, split_sentences
 from ingest.store import SENTENCE_MARK, Index, PassageRow
 from ingest.vectable import rebuild_vectors, table_dir
 
-FORMATS = {".html": "html", ".htm": "html", ".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl",
-           ".csv": "csv"}
 ANALYZER_VERSION = "2"  # bump when analyze() or passage_terms() change: stored terms are then recomputed
 EMBED_BATCH_PASSAGES = int(os.environ.get("TELUSUR_BATCH", "256"))  # passages embedded per commit
 API_ORIGIN = "api:"  # origin of articles added through POST /api/documents (never pruned)
@@ -43,70 +45,83 @@ class IngestReport:
     removed: int = 0
     embedded: int = 0
     articles_removed: int = 0
+    unsupported: int = 0  # files in folders that no reader handles (reported, not skipped)
+    pages: int = 0  # pages (slides, spreadsheet rows) of the documents read
 
     def summary(self) -> str:
         return (f"articles: {self.read} read, {len(self.skipped)} skipped, {self.unchanged_articles} unchanged, "
                 f"{self.articles_removed} removed | passages: {self.added} added, {self.unchanged} unchanged, "
-                f"{self.removed} removed ({self.embedded} embedded, the rest from cache)")
+                f"{self.removed} removed ({self.embedded} embedded, the rest from cache)"
+                + (f" | document pages: {self.pages}" if self.pages else ""))
 
 
-def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
-    """Input files under ``paths`` (folders recursively), and problems with paths named explicitly."""
-    files: list[Path] = []
-    problems: list[str] = []
+@dataclass
+class Discovered:
+    """The files to read, problems with paths named explicitly, and files of types no reader handles."""
+
+    files: list[tuple[Path, Format]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    unsupported: list[Path] = field(default_factory=list)
+
+    def unsupported_line(self, shown: int = 5) -> str:
+        """One line: how many unsupported files were met in folders, and the first few."""
+        names = ", ".join(str(p) for p in self.unsupported[:shown])
+        more = f" and {len(self.unsupported) - shown} more" if len(self.unsupported) > shown else ""
+        return (f"{len(self.unsupported)} file(s) of unsupported type not read: {names}{more} "
+                f"(readable: {' '.join(extensions())})")
+
+
+def discover(paths: Iterable[str | Path]) -> Discovered:
+    """Input files under ``paths`` (folders recursively, hidden files and folders left out), with formats."""
+    found = Discovered()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS
-                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            for candidate in sorted(p for p in path.rglob("*") if p.is_file()
+                                    and not any(part.startswith(".") for part in p.relative_to(path).parts)):
+                fmt = detect(candidate)
+                if fmt is None:
+                    found.unsupported.append(candidate)
+                else:
+                    found.files.append((candidate.resolve(), fmt))
         elif path.is_file():
-            if path.suffix.lower() in FORMATS:
-                files.append(path)
+            fmt = detect(path)
+            if fmt is None:
+                found.problems.append(f"{path}: unsupported file type (readable: {' '.join(extensions())})")
             else:
-                problems.append(f"{path}: unsupported file type (use .html, .htm, .txt, .jsonl or .csv)")
+                found.files.append((path.resolve(), fmt))
         else:
-            problems.append(f"{path}: no such file or folder")
-    return [p.resolve() for p in files], problems
+            found.problems.append(f"{path}: no such file or folder")
+    return found
 
 
-def read_file_text(raw: bytes, origin: str) -> str:
-    """Decode a plain-text article file, or explain in one line why it cannot be read."""
-    if not raw.strip():
-        raise SkipInput(f"{origin}: empty file")
-    if b"\x00" in raw[:4096]:
-        raise SkipInput(f"{origin}: binary file, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise SkipInput(f"{origin}: not UTF-8 text (invalid byte at offset {err.start}) and no charset declared")\
-            from None
-
-
-def read_articles(path: Path) -> Iterator[Article | SkipInput]:
+def read_articles(path: Path, fmt: Format | None = None,
+                  options: ReadOptions | None = None) -> Iterator[Article | SkipInput]:
     """Articles in one file; unreadable parts come out as ``SkipInput`` and the rest goes on."""
-    from ingest.dumps import read_csv, read_jsonl
-    from ingest.html_article import parse_html
-    from ingest.text_article import parse_text_article
-
-    kind = FORMATS[path.suffix.lower()]
+    fmt = fmt or detect(path)
+    options = options or ReadOptions()
     origin = str(path)
+    if fmt is None:
+        yield SkipInput(f"{origin}: unsupported file type")
+        return
     try:
-        if kind == "jsonl":
-            yield from read_jsonl(path)
-            return
-        if kind == "csv":
-            yield from read_csv(path)
-            return
-        raw = path.read_bytes()
-        if kind == "html":
-            yield parse_html(raw, origin)
-        else:
-            yield parse_text_article(read_file_text(raw, origin), origin)
+        for item in reader(fmt)(path, options):
+            if isinstance(item, Article):
+                _fill_defaults(item, fmt, path, options)
+            yield item
     except SkipInput as skip:
         message = str(skip)
         yield skip if message.startswith(origin) else SkipInput(f"{origin}: {message}")
     except OSError as err:
-        yield SkipInput(f"{origin}: cannot read ({err.strerror})")
+        yield SkipInput(f"{origin}: cannot read ({err.strerror or err})")
+
+
+def _fill_defaults(article: Article, fmt: Format, path: Path, options: ReadOptions) -> None:
+    """Outlet from the ``source`` option (documents: else the parent folder); documents' category "dokumen"."""
+    if not article.source:
+        article.source = options.source or (path.parent.name if fmt.document else "")
+    if fmt.document and not article.category:
+        article.category = DOCUMENT_CATEGORY
 
 
 def passage_terms(title: str, text: str) -> list[str]:
@@ -124,7 +139,8 @@ def passage_rows(article: Article) -> list[PassageRow]:
         seen[digest] = seen.get(digest, 0) + 1
         pid = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
         rows.append(PassageRow(pid, article.article_id, span.position, span.text, span.start_char,
-                               span.end_char, passage_terms(article.title, span.text)))
+                               span.end_char, passage_terms(article.title, span.text),
+                               article.page_at(span.start_char), article.page_at(span.end_char - 1)))
     return rows
 
 
@@ -220,19 +236,43 @@ class Ingester:
             self.index.set_meta("lexical_stale", "1")
 
     def finish(self) -> None:
-        """Commit what is queued and bring the BM25 index in step with the stored passages."""
+        """Commit what is queued, bring the derived stores in step and publish what this run wrote."""
         self.flush()
-        self.index.flush_deletes()
-        if self.index.get_meta("analyzer") != ANALYZER_VERSION:
-            retokenize(self.index)
-        stale = self.index.get_meta("lexical_stale") != "0" or not self.index.lexical_dir.exists()
-        if stale:
-            rebuild_lexical(self.index)
-        if stale or self._written or not table_dir(self.index.directory).exists():
-            # rows of passages this run did not write are reused; after an interrupted run, which vectors
-            # changed is unknown, so all are read again
-            rebuild_vectors(self.index, None if self._vectors_interrupted else self._written)
-            self.index.set_meta("vectors_stale", "0")
+        # rows of passages this run did not write are reused; after an interrupted run, which vectors
+        # changed is unknown, so all are read again
+        settle(self.index, written=self._written, reread_all=self._vectors_interrupted)
+
+
+def settle(index: Index, *, written: set[str] | None = None, reread_all: bool = False) -> int:
+    """Bring the BM25 index and the vector table in step with the ledger, then publish every committed
+    article (``Index.publish``); returns how many were published. The caller holds the writer lock.
+
+    ``written``: passage ids whose vectors this writer wrote (their table rows are re-read); ``reread_all``:
+    re-read every row (a run died before its rebuild)."""
+    index.flush_deletes()
+    if index.get_meta("analyzer") != ANALYZER_VERSION:
+        retokenize(index)
+    stale = index.get_meta("lexical_stale") != "0" or not index.lexical_dir.exists()
+    if stale:
+        rebuild_lexical(index)
+    interrupted = reread_all or index.get_meta("vectors_stale") == "1"
+    if stale or written or interrupted or not table_dir(index.directory).exists():
+        rebuild_vectors(index, None if interrupted else (written or set()))
+        index.set_meta("vectors_stale", "0")
+    return index.publish()
+
+
+def recover(index: Index) -> int:
+    """What a killed writer committed, made consistent and visible, unless a writer is busy (then 0).
+
+    Readers call this when they see unpublished articles (search_app/catalog.py)."""
+    if not index.has_unpublished():
+        return 0
+    try:
+        with index.writing(timeout=0):
+            return settle(index)
+    except TimeoutError:
+        return 0
 
 
 def retokenize(index: Index) -> None:
@@ -259,36 +299,46 @@ def rebuild_lexical(index: Index) -> LexicalIndex:
 
 def ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder, *, prune: bool = False,
                  show_progress: bool = True, log: Callable[[str], None] | None = None,
-                 embed_cache: str | Path | None = None) -> IngestReport:
+                 embed_cache: str | Path | None = None, options: ReadOptions | None = None) -> IngestReport:
     """Ingest files and folders into ``index``; skipped inputs are reported, never fatal.
 
     ``embed_cache``: the embedding cache file (default: the ``embed_cache`` setting, else one per index).
+    ``options``: default outlet, OCR mode and per-file limits for the readers (default: from the settings).
     Holds the index's writer lock throughout, so API writers (POST /api/documents) wait their turn."""
     with index.writing():
         return _ingest_paths(paths, index, embedder, prune=prune, show_progress=show_progress, log=log,
-                             embed_cache=embed_cache)
+                             embed_cache=embed_cache, options=options or read_options())
 
 
 def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder, *, prune: bool,
                   show_progress: bool, log: Callable[[str], None] | None,
-                  embed_cache: str | Path | None = None) -> IngestReport:
-    log = log or (lambda line: print(line, file=sys.stderr))
-    files, problems = discover(paths)
+                  embed_cache: str | Path | None, options: ReadOptions) -> IngestReport:
+    found = discover(paths)
     bar = _progress_bar(show_progress)
+    say = log or (lambda line: _say(line, bar))
     cache = EmbeddingCache(cache_path(index.directory, embed_cache))
     ingester = Ingester(index, embedder, cache=cache, progress=bar.update if bar is not None else None)
-    ingester.report.skipped += problems
-    for line in problems:
-        log(f"skipped: {line}")
+    ingester.report.skipped += found.problems
+    for line in found.problems:
+        say(f"skipped: {line}")
+    if found.unsupported:
+        ingester.report.unsupported = len(found.unsupported)
+        say(f"note: {found.unsupported_line()}")
     read_origins: set[str] = set()
+    originals = Originals(index.directory)
     try:
-        for path in files:
-            for item in read_articles(path):
+        for path, fmt in found.files:
+            for item in read_articles(path, fmt, replace(options, started=time.monotonic())):
                 if isinstance(item, SkipInput):
                     ingester.report.skipped.append(str(item))
-                    log(f"skipped: {item}")
+                    say(f"skipped: {item}")
                     continue
                 item.origin = str(path)
+                if fmt.document:
+                    originals.keep(item, path, fmt)
+                    ingester.report.pages += len({page for _, page in item.pages})
+                    if bar is not None:
+                        bar.set_postfix_str(f"{ingester.report.pages} document pages read", refresh=False)
                 read_origins.add(item.origin)  # a file that yields no article keeps its old articles
                 ingester.add(item)
         if prune:
@@ -299,6 +349,14 @@ def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder,
         if bar is not None:
             bar.close()
     return ingester.report
+
+
+def _say(line: str, bar) -> None:
+    """A line on stderr, above the progress bar when there is one (never on the bar's own line)."""
+    if bar is None:
+        print(line, file=sys.stderr)
+    else:
+        bar.write(line, file=sys.stderr)
 
 
 def _progress_bar(enabled: bool):

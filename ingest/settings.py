@@ -40,6 +40,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("acronyms_file", "TELUSUR_ACRONYMS", "",
             "Acronym list (TSV: ACRONYM<TAB>expansion) replacing the shipped search_app/data/acronyms_id.tsv."),
     Setting("api_token", "TELUSUR_API_TOKEN", "", "Bearer token enabling POST /api/documents (off when empty)."),
+    Setting("source", "TELUSUR_SOURCE", "",
+            "Outlet for ingested files that name none (`telusur ingest --source NAME`; documents: else the "
+            "parent folder's name)."),
+    Setting("ocr", "TELUSUR_OCR", "auto",
+            "OCR of documents: auto (pages without a text layer, and images), force (every page), off."),
+    Setting("file_seconds", "TELUSUR_FILE_SECONDS", "120",
+            "Per-file time limit of `telusur ingest` for documents, in seconds (checked between pages)."),
+    Setting("max_rows", "TELUSUR_MAX_ROWS", "10000",
+            "Spreadsheet rows read per sheet by `telusur ingest`; a longer sheet is cut there, with one line."),
     Setting("region_aliases", "TELUSUR_REGION_ALIASES", "",
             "Extra region alias file (TSV: alias, official Kemendagri name or -) for region detection."),
 )

@@ -3,6 +3,12 @@
 SQLite is the ledger of what is indexed; Chroma holds one vector per passage under the same id.
 Writes go to Chroma first, then SQLite commits, then vectors of replaced passages are deleted
 (tracked in ``pending_deletes`` so an interrupted run finishes the cleanup next time).
+
+Articles are written unpublished (``published = 0``) and become visible to readers (search, article pages,
+counts) only when the writer has brought the derived stores (BM25, vector table) in step and publishes them
+(``publish``) in one transaction, so a reader never sees an article that half the stores lack. A writer
+killed before publishing leaves its committed articles unpublished; the next writer or reader publishes them
+(``ingest.pipeline.settle``).
 """
 
 from __future__ import annotations
@@ -42,7 +48,11 @@ CREATE TABLE IF NOT EXISTS pending_deletes (passage_id TEXT PRIMARY KEY);
 ARTICLE_COLUMNS = ("article_id", "title", "text", "date", "day", "source", "url", "category", "author", "origin",
                    "extra", "fingerprint", "regions", "cluster_id")
 # Columns added after the first release: (name, declaration) for ALTER TABLE on older index files.
-ADDED_COLUMNS = (("regions", "TEXT NOT NULL DEFAULT '[]'"), ("cluster_id", "TEXT"))
+ADDED_COLUMNS = (("regions", "TEXT NOT NULL DEFAULT '[]'"), ("cluster_id", "TEXT"),
+                 ("published", "INTEGER NOT NULL DEFAULT 1"))
+PASSAGE_COLUMNS = ("passage_id", "article_id", "position", "text", "start_char", "end_char", "tokens", "page",
+                   "page_end")
+ADDED_PASSAGE_COLUMNS = (("page", "INTEGER"), ("page_end", "INTEGER"))  # documents: first and last page
 
 
 ROW_CACHE = 20_000  # passage rows kept in memory by Index.passages (about 60 MB)
@@ -60,6 +70,8 @@ class PassageRow:
     start_char: int
     end_char: int
     tokens: list[str]
+    page: int | None = None  # page (slide, spreadsheet row) where the passage starts; None: not a document
+    page_end: int | None = None  # page where it ends
 
 
 def day_number(iso_date: str | None) -> int | None:
@@ -151,7 +163,13 @@ class Index:
             for name, declaration in ADDED_COLUMNS:
                 if name not in have:
                     self.db.execute(f"ALTER TABLE articles ADD COLUMN {name} {declaration}")
+            have_passage = {r[1] for r in self.db.execute("PRAGMA table_info(passages)")}
+            for name, declaration in ADDED_PASSAGE_COLUMNS:
+                if name not in have_passage:
+                    self.db.execute(f"ALTER TABLE passages ADD COLUMN {name} {declaration}")
             self.db.execute("CREATE INDEX IF NOT EXISTS articles_cluster ON articles(cluster_id)")
+            self.db.execute("CREATE INDEX IF NOT EXISTS articles_unpublished ON articles(published) "
+                            "WHERE published=0")
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -193,7 +211,13 @@ class Index:
         return [r[0] for r in rows]
 
     def article(self, article_id: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM articles WHERE article_id=?", (article_id,)).fetchone()
+        """A published article's row."""
+        return self.db.execute("SELECT * FROM articles WHERE article_id=? AND published=1",
+                               (article_id,)).fetchone()
+
+    def has_unpublished(self) -> bool:
+        """Are there committed articles that no writer has published yet (a writer is busy, or was killed)?"""
+        return self.db.execute("SELECT 1 FROM articles WHERE published=0 LIMIT 1").fetchone() is not None
 
     def passages(self, passage_ids: Sequence[str]) -> dict[str, sqlite3.Row]:
         """Passage rows joined with their article's metadata, by passage id.
@@ -231,34 +255,42 @@ class Index:
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 f"SELECT p.passage_id, p.article_id, p.position, p.text, p.start_char, p.end_char, p.tokens, "
-                f"a.title, a.date, a.day, a.source, a.url, a.category, a.author, a.regions, "
-                f"COALESCE(a.cluster_id, a.article_id) AS cluster_id "
-                f"FROM passages p JOIN articles a USING (article_id) WHERE p.passage_id IN ({marks})", chunk)
+                f"p.page, p.page_end, a.title, a.date, a.day, a.source, a.url, a.category, a.author, a.regions, "
+                f"COALESCE(a.cluster_id, a.article_id) AS cluster_id, "
+                f"json_extract(a.extra, '$.page_kind') AS page_kind, "
+                f"json_extract(a.extra, '$.content_type') AS content_type, json_extract(a.extra, '$.pages') AS pages "
+                f"FROM passages p JOIN articles a USING (article_id) WHERE a.published=1 AND p.passage_id IN ({marks})",
+                chunk)
             found.update((r["passage_id"], r) for r in rows)
         return found
 
     def first_passage_ids(self) -> list[str]:
         """The first passage of every article (what a filter-only listing shows)."""
-        return [r[0] for r in self.db.execute("SELECT passage_id FROM passages WHERE position=0")]
+        return [r[0] for r in self.db.execute(
+            "SELECT passage_id FROM passages JOIN articles USING (article_id) WHERE position=0 AND published=1")]
 
     def cluster_members(self, cluster_id: str) -> list[sqlite3.Row]:
         """The articles of a wire-copy cluster, earliest first."""
         return list(self.db.execute(
-            "SELECT article_id, title, source, date, url FROM articles WHERE cluster_id=? "
+            "SELECT article_id, title, source, date, url FROM articles WHERE cluster_id=? AND published=1 "
             "ORDER BY date IS NULL, substr(date, 1, 10), article_id", (cluster_id,)))
 
     def article_passages(self, article_id: str) -> list[sqlite3.Row]:
-        return list(self.db.execute("SELECT * FROM passages WHERE article_id=? ORDER BY position", (article_id,)))
+        return list(self.db.execute("SELECT p.* FROM passages p JOIN articles a USING (article_id) "
+                                    "WHERE article_id=? AND a.published=1 ORDER BY position", (article_id,)))
 
     def all_tokens(self) -> Iterator[tuple[str, list[str]]]:
         for pid, tokens in self.db.execute("SELECT passage_id, tokens FROM passages ORDER BY rowid"):
             yield pid, [t for t in tokens.split(" ") if t and t != SENTENCE_MARK]
 
     def article_count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        """Published articles."""
+        return self.db.execute("SELECT COUNT(*) FROM articles WHERE published=1").fetchone()[0]
 
     def passage_count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        """Passages of published articles."""
+        return self.db.execute("SELECT COUNT(*) FROM passages JOIN articles USING (article_id) "
+                               "WHERE published=1").fetchone()[0]
 
     def origins(self) -> dict[str, list[str]]:
         """Article ids by the file they were read from."""
@@ -313,9 +345,10 @@ class Index:
         stale = sorted(old_ids - set(new_ids))
         with self.db:
             self.db.execute("DELETE FROM passages WHERE article_id=?", (article.article_id,))
-            self.db.execute(f"INSERT OR REPLACE INTO articles ({','.join(ARTICLE_COLUMNS)}) "
-                            f"VALUES ({','.join('?' * len(ARTICLE_COLUMNS))})", _article_values(article))
-            self.db.executemany("INSERT OR REPLACE INTO passages VALUES (?,?,?,?,?,?,?)",
+            self.db.execute(f"INSERT OR REPLACE INTO articles ({','.join(ARTICLE_COLUMNS)}, published) "
+                            f"VALUES ({','.join('?' * len(ARTICLE_COLUMNS))}, 0)", _article_values(article))
+            self.db.executemany(f"INSERT OR REPLACE INTO passages ({','.join(PASSAGE_COLUMNS)}) "
+                                f"VALUES ({','.join('?' * len(PASSAGE_COLUMNS))})",
                                 [_passage_values(r) for r in rows])
             wire.link(self.db, article.article_id, article.text)
             self.db.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(p,) for p in stale])
@@ -347,12 +380,27 @@ class Index:
         ids = [r[0] for r in self.db.execute("SELECT passage_id FROM pending_deletes")]
         if not ids:
             return
-        live = set(self.passages(ids))
+        live = self._stored_passage_ids(ids)
         dead = [i for i in ids if i not in live]
         if dead:
             self.vectors.delete(dead)
         with self.db:
             self.db.executemany("DELETE FROM pending_deletes WHERE passage_id=?", [(i,) for i in ids])
+
+
+    def _stored_passage_ids(self, passage_ids: Sequence[str]) -> set[str]:
+        """Which of these passages the ledger holds, published or not."""
+        found: set[str] = set()
+        for start in range(0, len(passage_ids), 500):
+            chunk = list(passage_ids[start:start + 500])
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT passage_id FROM passages WHERE passage_id IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    def publish(self) -> int:
+        """Make every committed, unpublished article visible to readers (one transaction); returns how many."""
+        with self.db:
+            return self.db.execute("UPDATE articles SET published=1 WHERE published=0").rowcount
 
 
 def _stat_stamp(path: Path) -> tuple[int, int]:
@@ -378,4 +426,5 @@ def _article_values(a: Article) -> tuple:
 
 
 def _passage_values(r: PassageRow) -> tuple:
-    return (r.passage_id, r.article_id, r.position, r.text, r.start_char, r.end_char, " ".join(r.tokens))
+    return (r.passage_id, r.article_id, r.position, r.text, r.start_char, r.end_char, " ".join(r.tokens), r.page,
+            r.page_end)

@@ -10,9 +10,10 @@ from flask import Flask, Response, abort, jsonify, make_response, render_templat
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from ingest import jsonsafe
 from ingest.regions import region_of, short_label
 from ingest.settings import setting
-from search_app.dates_id import format_date_id
+from search_app.dates_id import format_date_id, format_number_id
 from search_app.documents import (
     LOCK_TIMEOUT,
     MAX_BODY_BYTES,
@@ -28,9 +29,11 @@ from search_app.highlight import mark_html, query_terms
 from search_app.openapi import openapi_document
 from search_app.overview import index_overview
 from search_app.params import MAX_EXPORT_K, MAX_PAGE, BadRequest, filter_count, filters_of, search_params, url_args
+from search_app.provenance import UNKNOWN_SOURCE, originals_blueprint, paragraph_pages
 from search_app.query import MAX_QUERY_CHARS, parse_query
 from search_app.related import related_articles
 from search_app.search import MODES, SORTS, Searcher, SearchResponse, open_searcher
+from search_app.served import served_search
 
 EXAMPLES = (
     "Berapa inovasi yang dilahirkan Lampung Barat hingga 2024?",
@@ -69,6 +72,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             app.config["SEARCHER"] = open_searcher(app.config["INDEX"])
         return app.config["SEARCHER"]
 
+    app.register_blueprint(originals_blueprint(lambda: searcher().index))
+    app.jinja_env.globals.update(unknown_source=UNKNOWN_SOURCE)
+
     def api_token() -> str:
         token = app.config["API_TOKEN"]
         return setting("api_token") if token is None else token
@@ -80,11 +86,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(BadRequest)
     def bad_request(err: BadRequest):
-        return _error(400, str(err))
+        return _error(400, str(err) if request.path.startswith("/api/") else err.page)
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         response = _error(err.code or 500, err.description or err.name)
+        if err.code == 405:
+            response.headers["Allow"] = ", ".join(getattr(err, "valid_methods", None) or ())
         if err.code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="telusur"'
         return response
@@ -113,12 +121,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/api/search")
     def api_search():
-        params = search_params(request.args, app.config["DEFAULT_MODE"], max_k=MAX_EXPORT_K)
-        fmt = request.args.get("format", "json") or "json"
+        params = search_params(request.args, app.config["DEFAULT_MODE"], max_k=MAX_EXPORT_K, strict=True)
+        fmt = request.args.get("format", "json")
         if fmt not in ("json", "csv"):
             raise BadRequest("parameter format harus json atau csv")
-        if not params["query"] and not filter_count(params):
-            raise BadRequest("parameter q (pertanyaan) wajib diisi, atau setidaknya satu saringan")
         response = run_search(searcher(), params)
         if fmt == "csv":
             name = _slug(params["query"]) or "saringan"
@@ -128,9 +134,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/feed")
     def feed():
-        params = search_params(request.args, app.config["DEFAULT_MODE"])
-        if not params["query"] and not filter_count(params):
-            raise BadRequest("parameter q (pertanyaan) wajib diisi, atau setidaknya satu saringan")
+        params = search_params(request.args, app.config["DEFAULT_MODE"], strict=True)
         response = searcher().search(params["query"], k=FEED_SIZE, mode=params["mode"], filters=filters_of(params),
                                      sort="newest", per_article=1, group_copies=True, require_match=True)
         args = url_args(params, sort="relevance", k=10, page=1)
@@ -147,7 +151,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         span = _passage_span(index.article_passages(article_id), request.args.get("p", ""))
         query = request.args.get("q", "")[:MAX_QUERY_CHARS]
         return render_template("article.html", article=row, paragraphs=marked(paragraphs(row["text"], span), query),
-                               query=query, regions=row_regions(row),
+                               query=query, regions=row_regions(row), pages=paragraph_pages(row["text"], row["extra"]),
                                copies=searcher().copies_of(row["cluster_id"] or article_id, article_id),
                                related=related_articles(index, article_id))
 
@@ -169,9 +173,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                    "(atur TELUSUR_API_TOKEN atau API_TOKEN di konfigurasi).")
         if not check_token(request.headers.get("Authorization"), token):
             abort(401, description="Token API salah atau tidak ada (kirim header Authorization: Bearer <token>).")
-        body = request.get_json(silent=True)
-        if body is None:
-            raise BadRequest("isi permintaan harus JSON (Content-Type: application/json)")
+        body = json_body()
         try:
             articles = parse_documents(body)
         except InvalidDocuments as err:
@@ -187,11 +189,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def json_body() -> object:
+    """The request's JSON body, refused with a 400 when it is not JSON or nested too deep (never recursing)."""
+    if not request.is_json:
+        raise BadRequest("isi permintaan harus JSON (Content-Type: application/json)")
+    try:
+        return jsonsafe.loads(request.get_data(cache=False))
+    except jsonsafe.TooDeep as err:
+        raise BadRequest(f"isi permintaan ditolak: {err}") from None
+    except ValueError as err:  # JSONDecodeError and undecodable bytes
+        raise BadRequest(f"isi permintaan bukan JSON yang sah ({err})") from None
+
+
 def run_search(searcher: Searcher, params: dict[str, Any]) -> SearchResponse:
-    """The page's and the API's search: filters, sort, facets, one result per wire-copy cluster."""
-    return searcher.search(params["query"], k=params["k"], page=params["page"], mode=params["mode"],
-                           filters=filters_of(params), sort=params["sort"], facets=True, group_copies=True,
-                           per_article=1, require_match=True)
+    """The page's and the API's search (search_app/served.py): filters, sort, facets, one result per wire-copy
+    cluster, relaxed step by step rather than empty."""
+    return served_search(searcher, params["query"], k=params["k"], page=params["page"], mode=params["mode"],
+                         filters=filters_of(params), sort=params["sort"])
 
 
 def article_json(row, searcher: Searcher, index) -> dict:
@@ -232,11 +246,6 @@ def web_url(url: str | None) -> str:
 def region_label(name: str) -> str:
     region = region_of(name)
     return region.label if region else short_label(name)
-
-
-def format_number_id(n: int) -> str:
-    """1234 → "1.234" (Indonesian thousands separator)."""
-    return f"{n:,}".replace(",", ".")
 
 
 def _slug(text: str) -> str:

@@ -131,7 +131,7 @@ def machine_info() -> dict:
 # -- real text -------------------------------------------------------------------------------------
 def indosum_articles(data: Path, limit: int | None = None) -> list:
     from ingest.article import SkipInput
-    from ingest.dumps import read_jsonl
+    from ingest.formats.dumps import read_jsonl
 
     articles = [a for a in read_jsonl(data / "indosum-news" / "corpus.jsonl") if not isinstance(a, SkipInput)]
     return articles[:limit]

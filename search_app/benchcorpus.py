@@ -37,9 +37,9 @@ from pathlib import Path
 import numpy as np
 
 from ingest.article import Article, SkipInput
-from ingest.dumps import read_jsonl
 from ingest.embcache import SHARED_CACHE, EmbeddingCache
 from ingest.embed import Embedder
+from ingest.formats.dumps import read_jsonl
 from ingest.pipeline import Ingester
 from ingest.settings import setting
 from ingest.split import split_passages, split_sentences

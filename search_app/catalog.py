@@ -42,7 +42,8 @@ class Catalog:
         by_passage: dict[str, ArticleMeta] = {}
         rows = index.db.execute(
             "SELECT p.passage_id, a.article_id, a.date, a.day, a.source, a.category, a.regions, "
-            "COALESCE(a.cluster_id, a.article_id) FROM passages p JOIN articles a USING (article_id)")
+            "COALESCE(a.cluster_id, a.article_id) FROM passages p JOIN articles a USING (article_id) "
+            "WHERE a.published=1")
         for pid, aid, date, day, source, category, regions, cluster in rows:
             meta = articles.get(aid)
             if meta is None:
@@ -67,9 +68,16 @@ class LiveCatalog:
         self._lock = threading.Lock()
 
     def current(self) -> Catalog:
+        """The catalog of what is published now. A reader that finds committed but unpublished articles and no
+        busy writer (a writer was killed) brings the index in step first (``ingest.pipeline.recover``)."""
         stamp = self.index.stamp()
         if self._catalog is None or stamp != self._stamp:
             with self._lock:
                 if self._catalog is None or stamp != self._stamp:
+                    if self.index.has_unpublished():
+                        from ingest.pipeline import recover
+
+                        recover(self.index)
+                        stamp = self.index.stamp()
                     self._catalog, self._stamp = Catalog.load(self.index), stamp
         return self._catalog

@@ -17,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="telusur", description="Search Indonesian news and innovation documents.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="Read articles (HTML, text, JSONL, CSV) into the index.")
+    p = sub.add_parser("ingest", help="Read articles and documents (HTML, text, JSONL, CSV, PDF, DOCX, ODT, XLSX, "
+                                      "PPTX, images) into the index.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (searched recursively)")
     _index_args(p)
     p.add_argument("--prune", action="store_true", help="remove articles whose source file is gone")
@@ -26,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="embedding cache file to share across indexes (env TELUSUR_EMBED_CACHE; "
                         "default INDEX/embeddings.sqlite)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--source", metavar="NAME", default=None,
+                   help="outlet for files that name none (env TELUSUR_SOURCE; documents: else the parent folder)")
+    p.add_argument("--ocr", choices=("auto", "off", "force"), default=None,
+                   help="OCR of scanned pages and images (env TELUSUR_OCR; default auto: pages without text)")
 
     p = sub.add_parser("search", help="Print ranked excerpts answering QUERY.")
     p.add_argument("query", metavar="QUERY")
@@ -50,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     _index_args(p)
     p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N judged queries")
+    p.add_argument("--served", action="store_true",
+                   help="rank as the web page and /api/search do (must-match, one per article and wire-copy "
+                        "cluster, relaxation, spelling); also count empty pages")
     p.add_argument("--json", action="store_true", help="one JSON object instead of text")
 
     p = sub.add_parser("bench", help="Measure embedding, ingest and query speed at a realistic index size.")
@@ -67,9 +75,15 @@ def _index_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.embed import Embedder
+    from ingest.formats.base import read_options
     from ingest.pipeline import ingest_paths
     from ingest.store import Index
 
+    try:
+        options = read_options(source=args.source, ocr=args.ocr)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     index = Index(args.index)
     model = setting("model", args.model or index.get_meta("model"))
     processes = int_setting("encode_processes") or os.cpu_count() or 1
@@ -77,7 +91,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         report = ingest_paths(args.paths, index, embedder, prune=args.prune, show_progress=not args.quiet,
-                              embed_cache=args.embed_cache)
+                              embed_cache=args.embed_cache, options=options)
     except KeyboardInterrupt:
         print("interrupted: everything committed so far is kept; run the same command again to finish",
               file=sys.stderr)
@@ -94,12 +108,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from search_app.search import open_searcher
+    from search_app.served import notices, served_search
 
     searcher = open_searcher(args.index)
-    response = searcher.search(args.query, k=args.k, mode=args.mode or setting("mode"))
+    response = served_search(searcher, args.query, k=args.k, mode=args.mode or setting("mode"), facets=False)
     if args.json:
         print(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
         return 0
+    for line in notices(response):
+        print(line)
     if not response.results:
         print("Tidak ada hasil.")
     for r in response.results:
@@ -128,7 +145,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from search_app.evaluate import format_metrics, run_eval
 
     metrics = run_eval(corpus=[Path(c) for c in args.corpus], queries=Path(args.queries), qrels=Path(args.qrels),
-                       index_dir=Path(args.index) if args.index else None, mode=args.mode, limit=args.limit)
+                       index_dir=Path(args.index) if args.index else None, mode=args.mode, limit=args.limit,
+                       served=args.served)
     print(json.dumps(metrics) if args.json else format_metrics(metrics))
     return 0
 

@@ -1,4 +1,4 @@
-"""Showing dates the Indonesian way: ``2025-08-06T21:08:00+07:00`` → ``6 Agustus 2025``."""
+"""Showing dates and numbers the Indonesian way: ``2025-08-06T21:08:00+07:00`` → ``6 Agustus 2025``, 1234 → 1.234."""
 
 from __future__ import annotations
 
@@ -15,3 +15,8 @@ def format_date_id(iso: str | None) -> str:
         return f"{day} {BULAN[month - 1]} {year}"
     except (ValueError, IndexError):
         return iso
+
+
+def format_number_id(n: int) -> str:
+    """1234 → "1.234" (Indonesian thousands separator)."""
+    return f"{n:,}".replace(",", ".")

@@ -9,19 +9,23 @@ searchable at once (the Searcher reloads it when it changes).
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Mapping
 
-from ingest.article import Article, SkipInput
-from ingest.dumps import record_to_article
+from ingest.article import ARTICLE_ID_RULE, Article, SkipInput, valid_article_id
 from ingest.embed import Embedder
+from ingest.formats.dumps import record_to_article
 from ingest.pipeline import API_ORIGIN, Ingester, passage_rows
 from ingest.store import Index
 
 ORIGIN = f"{API_ORIGIN}documents"
-MAX_DOCUMENTS = 1000
-MAX_BODY_BYTES = 32 * 1024 * 1024
+# One request is bounded so that it is written in seconds, not minutes (~35 passages are embedded a second):
+MAX_DOCUMENTS = 50  # articles per request
+MAX_PASSAGES = 300  # passages per request, all articles together (~1,500 words of body text make 8-10)
+MAX_BODY_BYTES = 4 * 1024 * 1024
 STRING_FIELDS = ("id", "title", "text", "date", "source", "url", "category", "author")
 LOCK_TIMEOUT = 30.0
+VISIBLE = re.compile(r"[^\s\ufeff]")  # body text: something besides white space (as JSON Schema's \S means)
 
 
 class InvalidDocuments(ValueError):
@@ -46,15 +50,17 @@ def parse_documents(body: object) -> list[Article]:
         raise InvalidDocuments("the list of articles is empty")
     if len(items) > MAX_DOCUMENTS:
         raise InvalidDocuments(f"at most {MAX_DOCUMENTS} articles per request, not {len(items)}")
-    articles: list[Article] = []
-    seen: set[str] = set()
+    by_id: dict[str, Article] = {}  # an id given twice: the later article updates the earlier, as two requests
+    passages = 0
     for n, item in enumerate(items):
         article = _article(item, f"article {n}" if len(items) > 1 else "article")
-        if article.article_id in seen:
-            raise InvalidDocuments(f"article {n}: id {article.article_id!r} appears twice in the body")
-        seen.add(article.article_id)
-        articles.append(article)
-    return articles
+        by_id.pop(article.article_id, None)
+        by_id[article.article_id] = article
+        passages += len(passage_rows(article))
+        if passages > MAX_PASSAGES:
+            raise InvalidDocuments(f"too much text for one request (more than {MAX_PASSAGES} passages by article "
+                                   f"{n}); send the articles in several requests")
+    return list(by_id.values())
 
 
 def _article(item: object, where: str) -> Article:
@@ -67,9 +73,12 @@ def _article(item: object, where: str) -> Article:
         article = record_to_article(item, ORIGIN, where)
     except SkipInput as err:
         raise InvalidDocuments(str(err)) from None
+    given_id = item.get("id") or ""
+    if given_id and not valid_article_id(given_id):  # exactly as given: no white space around it either
+        raise InvalidDocuments(f"{where}: field 'id' must be {ARTICLE_ID_RULE} (got {given_id[:40]!r})")
     if "date_raw" in article.extra:
         raise InvalidDocuments(f"{where}: field 'date' is not a date ({article.extra['date_raw'][:40]!r})")
-    if not passage_rows(article):
+    if not VISIBLE.search(article.text) or not passage_rows(article):
         raise InvalidDocuments(f"{where}: field 'text' has no body text")
     return article
 

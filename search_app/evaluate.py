@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ingest.settings import setting
 from ingest.store import Index
 from search_app.metrics import evaluate_run, percentile
 from search_app.search import Searcher
+from search_app.served import MATCH_STEPS, served_search
 
 DEPTH = 100
 
@@ -61,6 +63,18 @@ def article_ranking(searcher: Searcher, query: str, mode: str, depth: int = DEPT
     return [r.article_id for r in response.results]
 
 
+def served_ranking(searcher: Searcher, query: str, mode: str, judged: dict[str, float], depth: int = DEPTH
+                   ) -> tuple[list[str], str]:
+    """Article ids as ``/api/search`` ranks them (search_app/served.py, ``k=depth``) and the match step that
+    answered; a result stands for its judged wire copy when its own article is not judged relevant."""
+    response = served_search(searcher, query, k=depth, mode=mode, highlight=False)
+    ranking = []
+    for r in response.results:
+        copies = [c["article_id"] for c in r.also_published]
+        ranking.append(next((a for a in [r.article_id, *copies] if judged.get(a, 0) > 0), r.article_id))
+    return ranking, response.match
+
+
 def eval_searcher(corpus: Path | Sequence[Path], index_dir: Path | None = None) -> Searcher:
     """A searcher over the evaluation index of ``corpus`` (or several, ingested together into one), built with
     the product's ingest on first use and brought up to date (unchanged records cost nothing) after."""
@@ -73,28 +87,41 @@ def eval_searcher(corpus: Path | Sequence[Path], index_dir: Path | None = None) 
 
 
 def run_eval(*, corpus: Path | Sequence[Path], queries: Path, qrels: Path, index_dir: Path | None = None,
-             mode: str = "hybrid", searcher: Searcher | None = None, limit: int | None = None) -> dict[str, float]:
-    """Metrics and query latency for one query set / mode over a corpus (or several, ingested together)."""
+             mode: str = "hybrid", searcher: Searcher | None = None, limit: int | None = None,
+             served: bool = False) -> dict:
+    """Metrics and query latency for one query set / mode over a corpus (or several, ingested together).
+    ``served``: rank as the web page and the API do (``served_ranking``), and count empty pages and the
+    match steps that answered."""
     judged = read_qrels(qrels)
     searcher = searcher or eval_searcher(corpus, index_dir)
     pairs = [(qid, text) for qid, text in read_queries(queries) if qid in judged][:limit]
     judged = {qid: judged[qid] for qid, _ in pairs}
     article_ranking(searcher, pairs[0][1], mode) if pairs else None  # warm-up: model load, index load
     run: dict[str, list[str]] = {}
+    steps: Counter[str] = Counter()
     latencies: list[float] = []
     for qid, text in pairs:
         started = time.perf_counter()
-        run[qid] = article_ranking(searcher, text, mode)
+        if served:
+            run[qid], step = served_ranking(searcher, text, mode, judged[qid])
+            steps[step] += 1
+        else:
+            run[qid] = article_ranking(searcher, text, mode)
         latencies.append((time.perf_counter() - started) * 1000)
-    metrics = evaluate_run(run, judged)
+    metrics: dict = evaluate_run(run, judged)
     metrics.update(latency_ms_p50=percentile(latencies, 50), latency_ms_p95=percentile(latencies, 95), mode=mode)
+    if served:
+        metrics.update(served=True, empty=sum(not ranking for ranking in run.values()),
+                       match={step: steps[step] for step in MATCH_STEPS})
     return metrics
 
 
 def format_metrics(m: dict) -> str:
-    return (f"mode={m['mode']} queries={m['queries']} nDCG@10={m['ndcg@10']:.4f} MRR@10={m['mrr@10']:.4f} "
+    served = f" served: empty={m['empty']} match={m['match']}" if m.get("served") else ""
+    return (f"mode={m['mode']}{' (served)' if served else ''} "
+            f"queries={m['queries']} nDCG@10={m['ndcg@10']:.4f} MRR@10={m['mrr@10']:.4f} "
             f"R@10={m['recall@10']:.4f} R@100={m['recall@100']:.4f} P@1={m['p@1']:.4f} "
-            f"latency p50={m['latency_ms_p50']:.1f} ms p95={m['latency_ms_p95']:.1f} ms")
+            f"latency p50={m['latency_ms_p50']:.1f} ms p95={m['latency_ms_p95']:.1f} ms{served}")
 
 
 if __name__ == "__main__":

@@ -125,7 +125,7 @@ def dense_candidates(searcher, text: str, depth: int, filters) -> tuple[dict[str
     if local is None or filters is None or not filters.active():
         return searcher.dense_candidates(text, depth)
     table, columns = local
-    vector = searcher.embedder.encode_queries([text])[0]
+    vector = searcher.query_vector(text)
     hits = searcher.index.vectors.query(vector, depth)
     mask = columns.allowed(filters)
     allowed, extra = int(mask.sum()), min(depth, FILTERED_DEPTH)

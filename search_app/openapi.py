@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from ingest.article import ARTICLE_ID, ARTICLE_ID_RULE
+from ingest.regions import load_gazetteer
+from search_app.documents import MAX_DOCUMENTS
 from search_app.params import DEFAULT_K, MAX_EXPORT_K, MAX_PAGE
 from search_app.query import MAX_QUERY_CHARS
 from search_app.search import MODES, SORTS
+from search_app.served import MATCH_STEPS
 
 
 def _param(name: str, description: str, schema: dict, *, repeat: bool = False, required: bool = False) -> dict:
@@ -26,16 +30,19 @@ ERRORS = {status: _json(_ref("Error"), text) for status, text in (
     ("400", "A parameter or the body is invalid; the message names it."), ("404", "Not found."),
     ("500", "Server error (no details are exposed)."))}
 
+NONEMPTY = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
+REGION_NAMES = sorted(load_gazetteer().regions)
 FILTERS = [
     _param("date_from", "Earliest publication date (inclusive).", {"type": "string", "format": "date"}),
     _param("date_to", "Latest publication date (inclusive).", {"type": "string", "format": "date"}),
-    _param("source", "Outlet; repeat for several (OR).", {"type": "string"}, repeat=True),
-    _param("category", "Category; repeat for several (OR).", {"type": "string"}, repeat=True),
+    _param("source", "Outlet; repeat for several (OR).", NONEMPTY, repeat=True),
+    _param("category", "Category; repeat for several (OR).", NONEMPTY, repeat=True),
     _param("region", "Official kabupaten/kota or provinsi name (e.g. 'Kabupaten Lampung Barat', 'Lampung'); "
-                     "repeat for several (OR).", {"type": "string"}, repeat=True),
+                     "repeat for several (OR).", {"type": "string", "enum": REGION_NAMES}, repeat=True),
     _param("mode", "Ranking.", {"type": "string", "enum": list(MODES), "default": "hybrid"}),
 ]
-QUERY = _param("q", "The question or keywords (\"exact phrase\", -excluded). Required unless a filter is set.",
+QUERY = _param("q", "The question or keywords (\"exact phrase\", -excluded), or a pasted paragraph (searched by "
+                    "its meaning and most distinctive words). Required unless a filter is set.",
                {"type": "string", "maxLength": MAX_QUERY_CHARS})
 
 COPY = {"type": "object", "required": ["article_id", "title", "source", "date", "url"], "properties": {
@@ -63,11 +70,31 @@ RESULT = {"type": "object", "required": ["rank", "score", "article_id", "passage
               "regions": {"type": "array", "items": {"type": "string"}},
               "cluster_id": {"type": "string", "description": "wire-copy cluster (the earliest copy's id)"},
               "also_published": {"type": "array", "items": _ref("ArticleRef"),
-                                 "description": "the same story in other outlets, earliest first"}}}
+                                 "description": "the same story in other outlets, earliest first"},
+              "page": {"type": "integer", "nullable": True,
+                       "description": "documents: page (slide, spreadsheet row) where the passage starts"},
+              "page_end": {"type": "integer", "nullable": True, "description": "documents: page where it ends"},
+              "page_label": {"type": "string", "description": "\"hal. 12\", \"hal. 12–13\", \"slide 3\", "
+                                                              "\"baris 5–9\"; empty for news"},
+              "answer_page": {"type": "integer", "nullable": True,
+                              "description": "documents: the page of the answer sentence"},
+              "file_url": {"type": "string", "description": "the original file (/berkas/<id>, #page=N for a PDF); "
+                                                            "empty for news"}}}
 SEARCH = {"type": "object", "required": ["query", "mode", "k", "page", "total", "sort", "results"], "properties": {
     "query": {"type": "string"}, "mode": {"type": "string", "enum": list(MODES)}, "k": {"type": "integer"},
     "page": {"type": "integer"}, "total": {"type": "integer", "description": "excerpts in the whole result set"},
     "sort": {"type": "string", "enum": list(SORTS)}, "results": {"type": "array", "items": _ref("Result")},
+    "match": {"type": "string", "enum": list(MATCH_STEPS),
+              "description": "which step answered: all (the passages hold at least half of the query's terms, or "
+                             "one if they are among its nearest by meaning), relaxed (one term is enough), "
+                             "meaning (by meaning alone: also every question not in Indonesian)"},
+    "suggestion": {"type": "string", "nullable": True,
+                   "description": "the query with misspelled words corrected from the index's vocabulary "
+                                  "(\"Maksud Anda\")"},
+    "searched": {"type": "string", "nullable": True,
+                 "description": "the query the results are for when it is not the one sent: the correction, "
+                                "used because the query as typed found (almost) nothing"},
+    "language": {"type": "string", "description": "the query's detected language: id, en or jv"},
     "facets": {"type": "object", "description": "counts of distinct articles in the query's pool, each facet "
                                                 "with the other filters applied",
                "properties": {f: {"type": "array", "items": _ref("FacetValue")}
@@ -80,12 +107,17 @@ ARTICLE = {"type": "object", "required": ["article_id", "title", "text"], "prope
     "also_published": {"type": "array", "items": _ref("ArticleRef")},
     "related": {"type": "array", "items": RELATED}}}
 DOCUMENT = {"type": "object", "required": ["text"], "properties": {
-    "id": {"type": "string", "description": "stable id; the same id updates the article"},
-    "title": {"type": "string"}, "text": {"type": "string", "description": "body, paragraphs separated by a "
-                                                                          "blank line"},
-    "date": {"type": "string", "description": "ISO date, DD/MM/YYYY or Indonesian long form"},
-    "source": {"type": "string"}, "url": {"type": "string"}, "category": {"type": "string"},
-    "author": {"type": "string"}}, "additionalProperties": True}
+    "id": {"type": "string", "description": f"stable id; the same id updates the article; {ARTICLE_ID_RULE} "
+                                             "(empty or absent: derived from url, or title and date)",
+           "pattern": rf"^(?:(?!.*\.\.){ARTICLE_ID.pattern})?$", "maxLength": 200, "nullable": True},
+    "title": {"type": "string", "nullable": True}, "text": {"type": "string", "minLength": 1, "pattern": r"\S",
+                                          "description": "body, paragraphs separated by a blank line"},
+    "date": {"anyOf": [{"type": "string", "format": "date", "pattern": "^(19|20)[0-9]{2}-"},
+                       {"type": "string", "maxLength": 0}], "nullable": True,
+             "description": "ISO date (YYYY-MM-DD, years 1900-2099), or empty; DD/MM/YYYY and the Indonesian long "
+                            "form ('12 Agustus 2024') are read too"},
+    **{name: {"type": "string", "nullable": True} for name in ("source", "url", "category", "author")}},
+    "additionalProperties": True}
 STORED = {"type": "object", "required": ["articles", "count"], "properties": {
     "count": {"type": "integer"},
     "articles": {"type": "array", "items": {"type": "object", "properties": {
@@ -104,7 +136,8 @@ def openapi_document(server_url: str) -> dict:
                      *FILTERS,
                      _param("format", "json, or csv to download the result set.",
                             {"type": "string", "enum": ["json", "csv"], "default": "json"})]
-    article_id = {"name": "article_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    article_id = {"name": "article_id", "in": "path", "required": True,
+                  "schema": {"type": "string", "pattern": rf"^(?!.*\.\.){ARTICLE_ID.pattern}$", "maxLength": 200}}
     return {
         "openapi": "3.0.3",
         "info": {"title": "Telusur API", "version": "1.0.0",
@@ -129,7 +162,8 @@ def openapi_document(server_url: str) -> dict:
                 "summary": "Add or update articles (same fields as JSONL ingest)", "operationId": "addDocuments",
                 "security": [{"bearer": []}],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "oneOf": [_ref("Document"), {"type": "array", "items": _ref("Document")}]}}}},
+                    "oneOf": [_ref("Document"), {"type": "array", "items": _ref("Document"), "minItems": 1,
+                                                     "maxItems": MAX_DOCUMENTS}]}}}},
                 "responses": {"201": _json(_ref("Stored"), "Stored; at least one article is new."),
                               "200": _json(_ref("Stored"), "Stored; every article existed already."),
                               "400": ERRORS["400"],
@@ -138,6 +172,14 @@ def openapi_document(server_url: str) -> dict:
                               "413": _json(_ref("Error"), "Body too large."),
                               "503": _json(_ref("Error"), "Another writer holds the index; retry."),
                               "500": ERRORS["500"]}}},
+            "/berkas/{article_id}": {"get": {
+                "summary": "The original file of a document article, as ingested", "operationId": "originalFile",
+                "parameters": [article_id],
+                "responses": {"200": {"description": "The file, with its Content-Type (PDF, DOCX, XLSX, …).",
+                                      "content": {"application/octet-stream": {"schema": {
+                                          "type": "string", "format": "binary"}}}},
+                              "400": {"description": f"An id that is not {ARTICLE_ID_RULE}."},
+                              "404": {"description": "No such article, or the article has no kept file."}}}},
             "/feed": {"get": {
                 "summary": "Atom feed of the newest articles matching a search", "operationId": "feed",
                 "parameters": [QUERY, *FILTERS],

@@ -12,6 +12,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from ingest.regions import region_of
+from search_app.dates_id import format_number_id
 from search_app.query import MAX_QUERY_CHARS
 from search_app.search import MODES, SORTS, Filters
 
@@ -23,35 +25,64 @@ MAX_VALUES = 50  # values of one facet in one request
 LISTS = {"source": "sources", "category": "categories", "region": "regions"}
 
 
+PAGE_MESSAGE = "Alamat pencarian ini tidak valid. Silakan cari lagi dari kotak pencarian."
+LABELS = {"k": "Jumlah hasil per halaman", "page": "Nomor halaman", "date_from": "Tanggal awal",
+          "date_to": "Tanggal akhir"}
+
+
 class BadRequest(ValueError):
-    """A request parameter out of range; the message names the parameter."""
+    """A request parameter out of range; the message names the parameter (for the API), ``page`` says what
+    is wrong in plain Indonesian, without parameter names (for the web page)."""
+
+    def __init__(self, message: str, page: str | None = None):
+        super().__init__(message)
+        self.page = page or PAGE_MESSAGE
 
 
-def search_params(args: MultiDict, default_mode: str, *, max_k: int = MAX_K) -> dict[str, Any]:
-    """The search parameters of a query string, validated (BadRequest names the bad one)."""
+def search_params(args: MultiDict, default_mode: str, *, max_k: int = MAX_K, strict: bool = False) -> dict[str, Any]:
+    """The search parameters of a query string, validated (BadRequest names the bad one).
+
+    ``strict`` (the JSON API, whose OpenAPI description is the contract): a parameter given empty, an empty
+    facet value or a region that is not an official name is refused instead of ignored."""
+    if strict:
+        _refuse_empty(args)
     query = args.get("q", "").strip()
     if len(query) > MAX_QUERY_CHARS:
-        raise BadRequest(f"parameter q terlalu panjang ({len(query)} karakter; paling banyak {MAX_QUERY_CHARS})")
+        raise BadRequest(f"parameter q terlalu panjang ({len(query)} karakter; paling banyak {MAX_QUERY_CHARS})",
+                         f"Pertanyaan terlalu panjang: {format_number_id(len(query))} karakter, paling banyak "
+                         f"{format_number_id(MAX_QUERY_CHARS)}. Persingkat teksnya, misalnya ambil satu atau dua "
+                         "paragraf.")
     mode = args.get("mode", default_mode) or default_mode
     if mode not in MODES:
-        raise BadRequest(f"parameter mode harus salah satu dari: {', '.join(MODES)}")
+        raise BadRequest(f"parameter mode harus salah satu dari: {', '.join(MODES)}",
+                         "Cara memeringkat tidak dikenal. Pilih salah satu di panel Saring hasil.")
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
-        raise BadRequest(f"parameter sort harus salah satu dari: {', '.join(SORTS)}")
+        raise BadRequest(f"parameter sort harus salah satu dari: {', '.join(SORTS)}",
+                         "Urutan hasil tidak dikenal. Pilih Relevansi, Terbaru atau Terlama.")
     params: dict[str, Any] = {
         "query": query, "k": _int_arg(args, "k", DEFAULT_K, 1, max_k), "page": _int_arg(args, "page", 1, 1, MAX_PAGE),
         "mode": mode, "default_mode": default_mode, "sort": sort,
         "date_from": _date_arg(args, "date_from"), "date_to": _date_arg(args, "date_to")}
     if params["date_from"] and params["date_to"] and params["date_from"] > params["date_to"]:
-        raise BadRequest("parameter date_from tidak boleh lebih akhir daripada date_to")
+        params["date_from"], params["date_to"] = params["date_to"], params["date_from"]  # a range given backwards
     for name, key in LISTS.items():
         raw = args.getlist(name)
         values = list(dict.fromkeys(v.strip() for v in raw if v.strip()))
         if len(raw) > MAX_VALUES or any(len(v) > 200 for v in values):
             raise BadRequest(f"parameter {name}: paling banyak {MAX_VALUES} nilai, "
-                             f"masing-masing paling panjang 200 karakter")
+                             f"masing-masing paling panjang 200 karakter",
+                             f"Terlalu banyak pilihan saringan (paling banyak {MAX_VALUES}).")
         params[key] = values
+    if strict and (unknown := [r for r in params["regions"] if region_of(r) is None]):
+        raise BadRequest(f"parameter region: {unknown[0][:60]!r} bukan nama resmi kabupaten/kota atau provinsi")
     return params
+
+
+def _refuse_empty(args: MultiDict) -> None:
+    for name in ("k", "page", "sort", "mode", "date_from", "date_to", "format", *LISTS):
+        if any(not value.strip() for value in args.getlist(name)):
+            raise BadRequest(f"parameter {name} kosong; isi nilainya atau hilangkan parameternya")
 
 
 def filters_of(params: dict[str, Any]) -> Filters:
@@ -95,9 +126,11 @@ def _int_arg(args: MultiDict, name: str, default: int, low: int, high: int) -> i
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest(f"parameter {name} harus bilangan bulat, bukan {raw[:20]!r}") from None
+        raise BadRequest(f"parameter {name} harus bilangan bulat, bukan {raw[:20]!r}",
+                         f"{LABELS[name]} harus bilangan bulat antara {low} dan {high}.") from None
     if not low <= value <= high:
-        raise BadRequest(f"parameter {name} harus antara {low} dan {high}")
+        raise BadRequest(f"parameter {name} harus antara {low} dan {high}",
+                         f"{LABELS[name]} harus antara {low} dan {high}.")
     return value
 
 
@@ -108,4 +141,5 @@ def _date_arg(args: MultiDict, name: str) -> str | None:
     try:
         return date.fromisoformat(raw).isoformat()
     except ValueError:
-        raise BadRequest(f"parameter {name} harus tanggal berformat YYYY-MM-DD, bukan {raw[:20]!r}") from None
+        raise BadRequest(f"parameter {name} harus tanggal berformat YYYY-MM-DD, bukan {raw[:20]!r}",
+                         f"{LABELS[name]} harus berformat tahun-bulan-tanggal, misalnya 2024-08-06.") from None

@@ -12,7 +12,7 @@ from ingest.settings import setting
 
 PHRASE = re.compile(r'["“”]([^"“”]+)["“”]')
 EXCLUDED = re.compile(r"(?:(?<=\s)|^)-(\w[\w-]*)", re.UNICODE)
-MAX_QUERY_CHARS = 500
+MAX_QUERY_CHARS = 5000  # a pasted paragraph or two (search_app/served.py searches it by its distinctive words)
 NON_WORD = re.compile(r"[^\w ]", re.UNICODE)
 
 
@@ -22,6 +22,12 @@ class ParsedQuery:
     text: str  # what the retrievers see: phrases unquoted, exclusions removed
     phrases: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
+    keywords: str = ""  # what BM25 and the must-match rule see instead of ``text`` (a long query's distinctive terms)
+
+    @property
+    def lexical_text(self) -> str:
+        """The words of lexical retrieval, must-match and highlighting: ``keywords`` if set, else the text."""
+        return self.keywords or self.text or " ".join(self.phrases)
 
     def allows(self, text: str) -> bool:
         """True when ``text`` holds every phrase and none of the excluded words."""

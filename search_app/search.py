@@ -19,6 +19,7 @@ from search_app import filtering, fuse
 from search_app.catalog import ArticleMeta, LiveCatalog
 from search_app.facets import FACET_FIELDS, facet_counts, row_regions
 from search_app.highlight import answer_sentence, mark_html, query_terms, snippet_html
+from search_app.provenance import answer_page, file_url, page_label
 from search_app.query import ParsedQuery, expand_acronyms, parse_query
 from search_app.signals import stored_sentence_coverage
 
@@ -31,6 +32,9 @@ HYBRID_DENSE_DEEP = 300  # hybrid's dense share of that pool (BM25 keeps DEEP: i
 PER_ARTICLE = 2
 SENTENCE_DEPTH = 200  # candidates (best by dense + BM25) that also get the sentence signal
 MIN_SHOULD_MATCH = 0.5  # require_match: share of the query's terms a passage (with its title) must hold
+STRONG_DENSE = 10  # require_match: the nearest passages by meaning need only STRONG_NEED of the query's terms
+STRONG_NEED = 1
+VECTOR_CACHE = 256
 
 
 @dataclass
@@ -86,6 +90,11 @@ class Result:
     cluster_id: str = ""
     snippet_html: str = ""  # a short window of passage_html around the answer, "…" where cut
     also_published: list[dict] = field(default_factory=list)  # wire copies: article_id, title, source, date, url
+    page: int | None = None  # documents: page (slide, spreadsheet row) where the passage starts
+    page_end: int | None = None  # and where it ends
+    page_label: str = ""  # "hal. 12", "hal. 12–13", "slide 3", "baris 5–9"
+    answer_page: int | None = None  # the page of the answer sentence (the passage may span two)
+    file_url: str = ""  # the original file (/berkas/<id>, #page=N of the answer for a PDF)
 
 
 @dataclass
@@ -98,10 +107,15 @@ class SearchResponse:
     results: list[Result]
     sort: str = "relevance"
     facets: dict | None = None  # facet -> [{"value", "count", "selected", ...}] (see search_app/facets.py)
+    match: str = "all"  # which step of the served search answered: all, relaxed, meaning (search_app/served.py)
+    suggestion: str | None = None  # the query with its misspellings corrected ("Maksud Anda")
+    searched: str | None = None  # the query the results are for, when not the one typed (the correction)
+    language: str = "id"  # the query's language; others are answered by meaning
 
     def to_json(self) -> dict:
         body = {"query": self.query, "mode": self.mode, "k": self.k, "page": self.page, "total": self.total,
-                "sort": self.sort, "results": [asdict(r) for r in self.results]}
+                "sort": self.sort, "match": self.match, "suggestion": self.suggestion, "searched": self.searched,
+                "language": self.language, "results": [asdict(r) for r in self.results]}
         if self.facets is not None:
             body["facets"] = self.facets
         return body
@@ -131,6 +145,7 @@ class Searcher:
         self._lexical_stamp: float | None = None
         self._lock = threading.Lock()
         self._local: filtering.LocalVectors | None = None
+        self._vectors: dict[str, np.ndarray] = {}  # query text -> embedding, oldest first
         self.catalog = LiveCatalog(index)
 
     # -- retrievers -----------------------------------------------------------------------------
@@ -144,8 +159,21 @@ class Searcher:
                 self._lexical_stamp = stamp
         return self._lexical
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding, remembered for the last ``VECTOR_CACHE`` queries (the served search's steps
+        and the next result page ask again)."""
+        with self._lock:
+            vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.embedder.encode_queries([text])[0]
+            with self._lock:
+                self._vectors[text] = vector
+                while len(self._vectors) > VECTOR_CACHE:
+                    self._vectors.pop(next(iter(self._vectors)))
+        return vector
+
     def dense_candidates(self, text: str, depth: int) -> tuple[dict[str, float], np.ndarray]:
-        vector = self.embedder.encode_queries([text])[0]
+        vector = self.query_vector(text)
         return dict(self.index.vectors.query(vector, depth)), vector
 
     def filtered_dense_candidates(self, text: str, depth: int, filters: Filters | None = None
@@ -172,15 +200,22 @@ class Searcher:
     def candidates(self, parsed: ParsedQuery, mode: str, depth: int, filters: Filters | None = None
                    ) -> list[tuple[str, float]]:
         """Scored passage ids, best first, from the retrievers of ``mode``."""
-        text = parsed.text or " ".join(parsed.phrases)
+        return self.retrieve(parsed, mode, depth, filters)[0]
+
+    def retrieve(self, parsed: ParsedQuery, mode: str, depth: int, filters: Filters | None = None
+                 ) -> tuple[list[tuple[str, float]], set[str]]:
+        """``candidates`` and the strong dense matches among them: the ``STRONG_DENSE`` nearest by meaning.
+        The encoder reads the whole text; BM25 reads ``parsed.lexical_text``."""
+        text, words = parsed.text or " ".join(parsed.phrases), parsed.lexical_text
         if mode == "bm25":
-            return _ranked(self.lexical_candidates(text, depth))
+            return _ranked(self.lexical_candidates(words, depth)), set()
         dense_depth = depth if mode == "dense" or depth < DEEP else min(depth, HYBRID_DENSE_DEEP)
         dense, vector = self.filtered_dense_candidates(text, dense_depth, filters)
+        strong = set(_top(dense, STRONG_DENSE))
         if mode == "dense":
-            return _ranked(dense)
-        lexical = self.lexical_candidates(text, depth)
-        return self._fuse(text, dense, lexical, vector)
+            return _ranked(dense), strong
+        lexical = self.lexical_candidates(words, depth)
+        return self._fuse(words, dense, lexical, vector), strong
 
     def _fuse(self, text: str, dense: dict[str, float], lexical: dict[str, float], vector: np.ndarray
               ) -> list[tuple[str, float]]:
@@ -222,31 +257,33 @@ class Searcher:
         return Signals(ids=ids, dense=dense_scores, lexical=lexical_scores, sentence=sentence, reference=reference)
 
     # -- the whole answer ---------------------------------------------------------------------------
-    def search(self, query: str, *, k: int = 10, page: int = 1, mode: str = "hybrid",
+    def search(self, query: str | ParsedQuery, *, k: int = 10, page: int = 1, mode: str = "hybrid",
                filters: Filters | None = None, per_article: int = PER_ARTICLE, highlight: bool = True,
                sort: str = "relevance", facets: bool = False, group_copies: bool = False,
-               require_match: bool = False, syntax: bool = True) -> SearchResponse:
+               require_match: bool = False, min_share: float = MIN_SHOULD_MATCH, syntax: bool = True
+               ) -> SearchResponse:
         """Ranked excerpts for ``query``, ``filters`` applied, page ``page`` of ``k``.
 
         ``sort``: relevance, newest or oldest. ``facets``: also count the pool's articles per facet value
         (search_app/facets.py). ``group_copies``: one result per wire-copy cluster, its earliest member, the
         others in ``also_published``. ``require_match``: keep only passages that match the query (see
-        ``matching``), so that counts, date order and feeds mean something. Without query words but with
-        filters: the matching articles, newest first.
-        """
+        ``matching``, ``min_share``), so that counts, date order and feeds mean something. Without query
+        words: the articles the filters allow (all, without filters), newest first. ``query`` may come parsed
+        (with ``keywords``, see ``ParsedQuery``)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        parsed = parse_query(query, syntax=syntax)
+        parsed = query if isinstance(query, ParsedQuery) else parse_query(query, syntax=syntax)
         filters = filters or Filters()
-        if not (parsed.text or parsed.phrases) and filters.active():
-            ranked = [(pid, 0.0) for pid in self.index.first_passage_ids()]
+        if not (parsed.text or parsed.phrases):  # a listing: the filters' articles (or all), newest first
+            ranked, strong = [(pid, 0.0) for pid in self.index.first_passage_ids()], set()
             sort = "newest" if sort == "relevance" else sort
         else:
             constrained = filters.active() or parsed.phrases or parsed.excluded or facets or sort != "relevance"
             depth = DEEP if constrained else max(DENSE_DEPTH, k * page * 3)
-            ranked = self.candidates(parsed, mode, depth, filters) if (parsed.text or parsed.phrases) else []
+            ranked, strong = (self.retrieve(parsed, mode, depth, filters) if (parsed.text or parsed.phrases)
+                              else ([], set()))
         metas = self.catalog.current().metas(pid for pid, _ in ranked)
         pool = [(pid, s) for pid, s in ranked if pid in metas]
         if parsed.phrases or parsed.excluded:
@@ -254,7 +291,7 @@ class Searcher:
             pool = [(pid, s) for pid, s in pool
                     if pid in rows and parsed.allows(rows[pid]["title"] + "\n" + rows[pid]["text"])]
         if require_match and (parsed.text or parsed.phrases) and mode != "dense":
-            pool = self.matching(pool, parsed)
+            pool = self.matching(pool, parsed, min_share=min_share, strong=strong)
         kept = [(pid, s) for pid, s in pool if filters.allows(metas[pid])]
         if group_copies:
             kept = lead_passages(kept, metas)
@@ -263,27 +300,30 @@ class Searcher:
         page_ids = shown[(page - 1) * k: page * k]
         rows = self.index.passages([pid for pid, _ in page_ids])
         page_ids = [item for item in page_ids if item[0] in rows]  # an ingest may have replaced one meanwhile
-        terms = query_terms(parsed.text + " " + " ".join(parsed.phrases))
+        terms = query_terms(parsed.lexical_text + " " + " ".join(parsed.phrases))
         results = [self._result((page - 1) * k + n + 1, pid, score, rows[pid], parsed, terms, extra, highlight)
                    for n, (pid, score) in enumerate(page_ids)]
         if group_copies:
             for r in results:
                 r.also_published = self.copies_of(r.cluster_id, r.article_id)
         counts = facet_counts([metas[pid] for pid, _ in pool], filters) if facets else None
-        return SearchResponse(query=query, mode=mode, k=k, page=page, total=len(shown), results=results,
+        return SearchResponse(query=parsed.raw, mode=mode, k=k, page=page, total=len(shown), results=results,
                               sort=sort, facets=counts)
 
-    def matching(self, ranked: list[tuple[str, float]], parsed: ParsedQuery) -> list[tuple[str, float]]:
-        """The passages that match a query: those holding at least half of its analysed terms, title included
-        (the "minimum should match" convention of lexical engines). Dense mode does not call this: there every
-        candidate matches by meaning."""
-        terms = set(analyze(parsed.text + " " + " ".join(parsed.phrases)))
-        need = max(1, math.ceil(len(terms) * MIN_SHOULD_MATCH))
+    def matching(self, ranked: list[tuple[str, float]], parsed: ParsedQuery, *, min_share: float = MIN_SHOULD_MATCH,
+                 strong: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, float]]:
+        """The passages that match a query: those holding at least ``min_share`` of its analysed terms (at least
+        one), title included (the "minimum should match" convention of lexical engines), and the ``strong``
+        dense matches holding at least ``STRONG_NEED`` of them: a paraphrase of the question keeps its answer.
+        Dense mode does not call this: there every candidate matches by meaning."""
+        terms = set(analyze(parsed.lexical_text))
+        need = max(1, math.ceil(len(terms) * min_share))
         lexical = self.lexical()
         if lexical is None:
             return []
         held = lexical.held_terms(terms, [pid for pid, _ in ranked])
-        return [item for item, count in zip(ranked, held) if count >= need]
+        return [item for item, count in zip(ranked, held)
+                if count >= need or (item[0] in strong and count >= min(need, STRONG_NEED))]
 
     def copies_of(self, cluster_id: str, article_id: str) -> list[dict]:
         """The other articles of a wire-copy cluster, earliest first."""
@@ -292,6 +332,7 @@ class Searcher:
     def _result(self, rank: int, pid: str, score: float, row, parsed: ParsedQuery, terms: set[str],
                 extra: dict[str, int], highlight: bool = True) -> Result:
         answer = answer_sentence(row["text"], parsed.text, stored_terms=row["tokens"]) if highlight else None
+        at_page = answer_page(row["pages"], row["start_char"], row["text"], answer) if row["page"] else None
         return Result(rank=rank, score=round(float(score), 6), article_id=row["article_id"], passage_id=pid,
                       title=row["title"], date=row["date"], source=row["source"], url=row["url"],
                       category=row["category"], passage=row["text"],
@@ -299,7 +340,10 @@ class Searcher:
                       answer=answer,
                       position=row["position"], more_from_article=extra.get(row["article_id"], 0),
                       regions=row_regions(row), cluster_id=row["cluster_id"],
-                      snippet_html=snippet_html(row["text"], terms, answer=answer) if highlight else "")
+                      snippet_html=snippet_html(row["text"], terms, answer=answer) if highlight else "",
+                      page=row["page"], page_end=row["page_end"],
+                      page_label=page_label(row["page"], row["page_end"], row["page_kind"]),
+                      answer_page=at_page, file_url=file_url(row["article_id"], row["content_type"], at_page))
 
 
 def lead_passages(ranked: Sequence[tuple[str, float]], metas: dict[str, ArticleMeta]) -> list[tuple[str, float]]:
@@ -362,4 +406,6 @@ def open_searcher(index_dir: str | Path | None = None, *, model: str | None = No
     index = Index(index_dir)
     embedder = Embedder(setting("model", model or index.get_meta("model")),
                         precision=setting("precision"), threads=int_setting("threads"))
-    return Searcher(index, embedder)
+    searcher = Searcher(index, embedder)
+    searcher.catalog.current()  # publishes what a killed writer left committed (catalog.LiveCatalog)
+    return searcher

@@ -36,10 +36,14 @@ def configure_threads() -> None:
 
 
 def warm_up(searcher, report: Callable[[str], None] | None = None) -> float:
-    """Load everything a query needs (model, BM25, vectors) by answering one query; returns seconds taken."""
+    """Load everything a query needs (model, BM25, vectors, spelling vocabulary) by answering one query;
+    returns seconds taken."""
     started = time.perf_counter()
     try:
+        from search_app.spelling import speller_for
+
         searcher.search(WARM_QUERY, k=1, facets=True)
+        speller_for(searcher).vocabulary()  # the first misspelled query does not wait for it
     except Exception:  # a broken index must not kill the server: the request will report it
         log.exception("warm-up failed")
     seconds = time.perf_counter() - started

@@ -41,12 +41,41 @@ def test_api_modes_are_selectable(client):
 
 def test_bad_parameters_get_a_clear_400(client):
     for params, word in (({"q": "x", "k": "0"}, "k"), ({"q": "x", "k": "abc"}, "k"),
-                         ({"q": "x", "page": "100000"}, "page"), ({"q": "x" * 600}, "q"),
+                         ({"q": "x", "page": "100000"}, "page"), ({"q": "x" * 5001}, "q"),
                          ({"q": "x", "mode": "magic"}, "mode"), ({"q": "x", "date_from": "2024-13-01"}, "date_from"),
-                         ({}, "q")):
+                         ({"q": "x", "page": ""}, "page"), ({"q": "x", "k": " "}, "k"), ({"source": ""}, "source"),
+                         ({"q": "x", "sort": ""}, "sort"), ({"region": "null"}, "region"),
+                         ({"region": "Kabupaten Atlantis"}, "region")):
         response = client.get("/api/search", query_string=params)
         assert response.status_code == 400, params
         assert word in response.get_json()["error"]
+        assert response.get_json()["status"] == 400
+
+
+def test_no_query_and_no_filter_lists_the_newest_articles(client):
+    body = client.get("/api/search", query_string={"k": 5}).get_json()
+    dates = [r["date"] for r in body["results"]]
+    assert len(dates) == 5 and dates == sorted(dates, reverse=True)
+    everything = client.get("/api/search", query_string={"k": 500}).get_json()["results"]
+    copies = sum(len(r["also_published"]) for r in everything)  # wire copies are grouped under their first
+    assert body["total"] == len(everything) == client.get("/healthz").get_json()["articles"] - copies
+
+
+def test_a_date_range_given_backwards_is_the_same_range(client):
+    ahead = client.get("/api/search", query_string={"q": "inovasi", "date_from": "2023-01-01",
+                                                    "date_to": "2024-12-31"}).get_json()
+    backwards = client.get("/api/search", query_string={"q": "inovasi", "date_from": "2024-12-31",
+                                                        "date_to": "2023-01-01"}).get_json()
+    assert ahead["results"] and backwards["results"] == ahead["results"]
+
+
+def test_a_wrong_method_gets_405_with_allow(client):
+    for method, path, allowed in (("delete", "/api/search", {"GET", "HEAD", "OPTIONS"}),
+                                  ("get", "/api/documents", {"POST", "OPTIONS"}),
+                                  ("put", "/healthz", {"GET", "HEAD", "OPTIONS"})):
+        response = getattr(client, method)(path)
+        assert response.status_code == 405
+        assert set(response.headers["Allow"].replace(" ", "").split(",")) == allowed
 
 
 def test_search_page_escapes_user_text_and_sets_security_headers(client):

@@ -164,3 +164,59 @@ def test_keyboard_reaches_the_skip_link_and_the_search_box(page, base_url):
     unlabeled = page.evaluate("""[...document.querySelectorAll('input:not([type=hidden]), select')]
         .filter(e => !e.labels.length && !e.getAttribute('aria-label')).map(e => e.name)""")
     assert unlabeled == []
+
+
+def test_document_result_shows_its_page_and_opens_the_original_pdf(page, base_url):
+    """A PDF of the demo corpus: the result says "hal. N" and its link serves the original file at that page."""
+    import pypdfium2 as pdfium
+
+    original = REPO / "corpus" / "dokumen" / "profil-inovasi-si-tani-cerdas-pringsewu.pdf"
+    pdf = pdfium.PdfDocument(str(original))
+    answer_page = next(i + 1 for i in range(len(pdf)) if "2.146 laporan" in pdf[i].get_textpage().get_text_range())
+    pdf.close()
+    page.goto(base_url + "/")
+    page.get_by_label("Cari di arsip berita dan inovasi daerah").fill("Berapa laporan petani yang diterima "
+                                                                       "SI-TANI CERDAS selama 2023?")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=Berapa"))
+    first = page.locator("ol.results li.result").first
+    assert "SI-TANI CERDAS" in first.locator("h2").inner_text()
+    label = first.locator(".meta .page-ref").inner_text()  # "hal. 2", or "hal. 1–2" for a passage over two pages
+    pages = [int(n) for n in re.findall(r"\d+", label)]
+    assert label.startswith("hal. ") and pages[0] <= answer_page <= pages[-1], label
+    link = first.locator("a.original")
+    href = link.get_attribute("href")
+    assert href.startswith("/berkas/") and href.endswith(f"#page={answer_page}")
+    served = page.request.get(base_url + href.split("#")[0])
+    assert served.status == 200 and served.headers["content-type"] == "application/pdf"
+    assert served.body() == original.read_bytes()
+    page.screenshot(path=str(SHOTS / "document-result.png"), full_page=False)
+
+
+def test_typo_query_shows_results_and_the_did_you_mean_link(page, base_url):
+    page.goto(base_url + "/")
+    page.get_by_label("Cari di arsip berita dan inovasi daerah").fill("inovsi lampung brat")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=inovsi"))
+    assert page.locator("ol.results li.result").count() >= 1
+    link = page.locator("a.did-you-mean")
+    assert link.inner_text() == "inovasi lampung barat"
+    assert "Maksud Anda" in page.locator(".suggestion").inner_text()
+    link.click()
+    page.wait_for_url(re.compile(r"q=inovasi\+lampung\+barat"))
+    assert "Lampung Barat" in page.locator("ol.results li.result h2").first.inner_text()
+
+
+def test_pasting_2000_characters_searches_the_whole_text(page, base_url):
+    # text written for this test: a pasted report paragraph, 2,000 characters
+    paragraph = ("Pemerintah kabupaten mendorong inovasi daerah agar pelayanan publik makin cepat. Setiap perangkat "
+                 "daerah mengunggah data inovasi ke sistem penilaian indeks inovasi beserta bukti dukung. ")
+    text = (paragraph * 20)[:2000]
+    page.goto(base_url + "/")
+    box = page.get_by_label("Cari di arsip berita dan inovasi daerah")
+    box.fill(text)
+    assert len(box.input_value()) == 2000  # the box does not cut it
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=Pemerintah"))
+    assert page.locator("ol.results li.result").count() >= 1
+    assert len(page.locator("#q").input_value()) == 2000

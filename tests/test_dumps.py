@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 from ingest.article import Article, SkipInput
-from ingest.dumps import read_csv, read_jsonl
-from ingest.text_article import article_identity
+from ingest.formats.dumps import read_csv, read_jsonl
+from ingest.formats.text import article_identity
 
 GOOD = {"id": "berita-1", "title": "Bazar Murah  Jelang Lebaran",
         "text": "Pemkot menggelar bazar murah.\n\nWarga antre.", "date": "Senin, 14/04/2025 09:30 WIB",

@@ -90,8 +90,10 @@ def test_feed_follows_filters_and_wire_grouping(client):
     assert sum(t.startswith(("Tanggamus Luncurkan SiPANDU", "Disdukcapil Tanggamus Jemput")) for t in titles) == 1
 
 
-def test_feed_needs_a_query_or_a_filter(client):
-    assert client.get("/feed").status_code == 400
+def test_feed_without_query_lists_the_newest_and_filters_apply(client):
+    everything = ET.fromstring(client.get("/feed").data).findall(f"{ATOM}entry")
+    updated = [e.findtext(f"{ATOM}updated") for e in everything]
+    assert len(everything) == 20 and updated == sorted(updated, reverse=True)
     feed = ET.fromstring(client.get("/feed", query_string={"category": "Olahraga"}).data)
     assert {e.find(f"{ATOM}category").get("term") for e in feed.findall(f"{ATOM}entry")} == {"Olahraga"}
 

@@ -28,7 +28,8 @@ from pathlib import Path
 import pytest
 
 from ingest.article import SkipInput
-from ingest.html_article import decode_html, parse_html, token_f1
+from ingest.formats.html import parse_html
+from ingest.formats.html_text import decode_html, token_f1
 
 MIN_AVERAGE_F1 = 0.90
 MIN_SITE_F1 = 0.75

@@ -7,6 +7,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 
 import pytest
@@ -76,3 +77,59 @@ def test_ctrl_c_mid_ingest_keeps_what_was_committed(tmp_path):
     assert "interrupted: everything committed so far is kept" in proc.stderr.read()
     assert 0 < len(committed) < 300, "the interrupt should land mid-run"
     _finish(tmp_path, cmd, committed)
+
+
+REAPER = r"""
+import ctypes, json, os, signal, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphaned workers come to this process
+cmd = json.loads(sys.argv[1])
+proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env={**os.environ, "TELUSUR_ENCODE_PROCESSES": "2"})
+
+def children(pid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+deadline = time.monotonic() + 240
+while len(children(proc.pid)) < 2 and time.monotonic() < deadline:
+    time.sleep(0.1)
+workers = children(proc.pid)
+time.sleep(8)  # the workers load the model and start encoding
+proc.kill()
+proc.wait()
+gone_at = None
+start = time.monotonic()
+while time.monotonic() - start < 20:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            pid = 0
+        if not pid:
+            break
+    if not [w for w in workers if w in children(os.getpid())]:
+        gone_at = time.monotonic() - start
+        break
+    time.sleep(0.05)
+print(json.dumps({"workers": len(workers), "gone_after_s": gone_at, "stderr": proc.stderr.read().decode()}))
+"""
+
+
+def test_sigkilled_ingest_takes_its_encoder_workers_along_quietly(tmp_path):
+    dump = tmp_path / "arsip.jsonl"
+    dump.write_text("".join(json.dumps(r) + "\n" for r in _records(300)), encoding="utf-8")
+    cmd = telusur("ingest", str(dump), "--index", str(tmp_path / "idx"), "--quiet")
+    done = subprocess.run([sys.executable, "-c", REAPER, json.dumps(cmd)], capture_output=True, text=True,
+                          timeout=400)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["workers"] >= 2, result  # two encoders (and the spawn context's resource tracker)
+    assert result["gone_after_s"] is not None and result["gone_after_s"] < 5, result
+    assert result["stderr"] == "", result["stderr"]  # no traceback, no warning: quiet

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.article import SkipInput
-from ingest.text_article import article_identity, parse_text_article
+from ingest.formats.text import article_identity, parse_text_article
 
 SAMPLE = """Pasar Tani Hadir Setiap Sabtu di Alun-Alun
 
@@ -64,7 +64,8 @@ def test_crlf_bom_and_variant_keys() -> None:
     assert article.date is None
     assert article.author == "Rudi Hartono"
     assert article.category == "Pembangunan"
-    assert article.extra == {"sumber": "Humas Pemkab", "signature": "*"}
+    assert article.source == "Humas Pemkab"
+    assert article.extra == {"signature": "*"}
     assert article.text == "Warga gotong royong memperbaiki jembatan gantung di desa."
 
 

@@ -12,18 +12,24 @@ Expected shape (every part but the title and body is optional)::
     Last paragraph. (signature)
 
     Kategori : Something
+
+A ``Sumber :`` or ``Media :`` line names the outlet (``source``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 from ingest.article import Article, SkipInput, make_article_id
 from ingest.dates import MONTHS, parse_date
+from ingest.formats.base import ReadOptions
 
 # Metadata keys (lower case) -> Article field; keys not listed here go to ``extra``.
 AUTHOR_KEYS = ("reporter", "penulis", "wartawan", "author")
-META_KEYS = frozenset([*AUTHOR_KEYS, "editor", "redaktur", "penyunting", "sumber", "kategori", "category",
+SOURCE_KEYS = ("sumber", "media")
+META_KEYS = frozenset([*AUTHOR_KEYS, *SOURCE_KEYS, "editor", "redaktur", "penyunting", "kategori", "category",
                        "foto", "fotografer", "tag", "tags", "topik", "label"])
 
 _META = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z ]{1,20}?)\s*:\s*(?P<value>.{0,120}?)\s*$")
@@ -42,7 +48,7 @@ def _meta(line: str) -> tuple[str, str] | None:
     return (key, m["value"]) if m and key in META_KEYS else None
 
 
-def _is_dateline(line: str) -> bool:
+def is_dateline(line: str) -> bool:
     """A short line that is (mostly) a date: "Rabu 06 Aug 2025 - 21:08 WIB"."""
     return len(line.split()) <= 10 and bool(_DATELINE_HINT.search(line)) and not line.rstrip().endswith(".")
 
@@ -78,7 +84,7 @@ def parse_text_article(text: str, origin: str) -> Article:
             meta.setdefault(*found)
         elif line and not title:
             title = line
-        elif line and not dateline and _is_dateline(line):
+        elif line and not dateline and is_dateline(line):
             dateline = line
         elif line:
             break
@@ -104,7 +110,8 @@ def parse_text_article(text: str, origin: str) -> Article:
         raise SkipInput(f"{origin}: no body text")
     body = "\n\n".join(paragraphs)
     date = parse_date(dateline) if dateline else None
-    extra = {key: value for key, value in meta.items() if key not in (*AUTHOR_KEYS, "kategori", "category")}
+    extra = {key: value for key, value in meta.items()
+             if key not in (*AUTHOR_KEYS, *SOURCE_KEYS, "kategori", "category")}
     if dateline and date is None:
         extra["date_raw"] = dateline
     if signature:
@@ -116,8 +123,27 @@ def parse_text_article(text: str, origin: str) -> Article:
         title=title,
         text=body,
         date=date,
+        source=next((meta[k] for k in SOURCE_KEYS if meta.get(k)), ""),
         category=meta.get("kategori", meta.get("category", "")),
         author=next((meta[k] for k in AUTHOR_KEYS if meta.get(k)), ""),
         origin=origin,
         extra=extra,
     )
+
+
+def read_file_text(raw: bytes, origin: str) -> str:
+    """Decode a plain-text article file, or explain in one line why it cannot be read."""
+    if not raw.strip():
+        raise SkipInput(f"{origin}: empty file")
+    if b"\x00" in raw[:4096]:
+        raise SkipInput(f"{origin}: binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise SkipInput(f"{origin}: not UTF-8 text (invalid byte at offset {err.start}) and no charset declared")\
+            from None
+
+
+def read(path: Path, options: ReadOptions) -> Iterator[Article]:
+    """The article of one plain-text export."""
+    yield parse_text_article(read_file_text(path.read_bytes(), str(path)), str(path))

@@ -13,9 +13,11 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ingest.article import Article, SkipInput, make_article_id
+from ingest import jsonsafe
+from ingest.article import ARTICLE_ID_RULE, Article, SkipInput, make_article_id, unencodable_field, valid_article_id
 from ingest.dates import parse_date
-from ingest.text_article import article_identity
+from ingest.formats.base import ReadOptions
+from ingest.formats.text import article_identity
 
 FIELDS = ("id", "title", "text", "date", "source", "url", "category", "author")
 
@@ -34,6 +36,8 @@ def record_to_article(record: Mapping[str, object], origin: str, where: str) -> 
     Without an id: make_article_id(url), or title + date (+ start of text when undated).
     """
     fields = {str(k): _as_text(v) for k, v in record.items() if k is not None}
+    if (bad := unencodable_field(fields)) is not None:
+        raise SkipInput(f"{where}: field {bad!r} holds a lone surrogate (\\ud800-\\udfff), not valid Unicode text")
     text = re.sub(r"\n{3,}", "\n\n", fields.get("text", "").replace("\r\n", "\n")).strip()
     if not text:
         raise SkipInput(f"{where}: no text" if record.get("text") is None else f"{where}: empty text")
@@ -45,6 +49,8 @@ def record_to_article(record: Mapping[str, object], origin: str, where: str) -> 
     if raw_date and date is None:
         extra["date_raw"] = raw_date
     article_id = fields.get("id", "").strip()
+    if article_id and not valid_article_id(article_id):
+        raise SkipInput(f"{where}: field 'id' must be {ARTICLE_ID_RULE} (got {article_id[:40]!r})")
     if not article_id:
         article_id = make_article_id(url) if url else article_identity(title, date, text)
     return Article(article_id=article_id, title=title, text=text, date=date,
@@ -81,9 +87,12 @@ def read_jsonl(path: Path) -> Iterator[Article | SkipInput]:
                 continue
             where = f"{path}:{lineno}"
             try:
-                record = json.loads(line)
+                record = jsonsafe.loads(line)
             except json.JSONDecodeError as err:
                 yield SkipInput(f"{where}: not JSON ({err.msg})")
+                continue
+            except jsonsafe.TooDeep as err:
+                yield SkipInput(f"{where}: {err}")
                 continue
             if not isinstance(record, dict):
                 yield SkipInput(f"{where}: not a JSON object")
@@ -135,3 +144,8 @@ def read_csv(path: Path) -> Iterator[Article | SkipInput]:
                 yield record_to_article(row, str(path), where)
             except SkipInput as skip:
                 yield skip
+
+
+def read(path: Path, options: ReadOptions) -> Iterator[Article | SkipInput]:
+    """Articles of a dump: CSV for ``.csv``, else JSON Lines."""
+    yield from read_csv(path) if path.suffix.lower() == ".csv" else read_jsonl(path)

@@ -1,0 +1,51 @@
+"""The OpenAPI description is the contract: Schemathesis generates requests for every operation (valid and
+invalid) and every check passes (no 5xx, statuses, content types, response schemas, headers, rejections)."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+
+from tests.conftest import REPO
+from tests.test_documents_api import AUTH, TOKEN
+
+# Generated cases (Hypothesis' generate phase: valid and invalid requests); the boundary-value "coverage" phase
+# runs outside CI: `schemathesis run --checks all http://127.0.0.1:PORT/api/openapi.json` (docs/reliability.md).
+READS = 60  # per read operation
+WRITES = 10  # per phase for POST /api/documents: each case embeds what it writes
+
+
+@pytest.fixture(scope="module")
+def contract_app(tmp_path_factory, embedder):
+    from ingest.pipeline import ingest_paths
+    from ingest.store import Index
+    from search_app.app import create_app
+    from search_app.search import Searcher
+
+    directory = tmp_path_factory.mktemp("contract-index")
+    ingest_paths([REPO / "corpus" / "artikel.jsonl"], Index(directory), embedder, show_progress=False,
+                 log=lambda line: None)
+    return create_app({"SEARCHER": Searcher(Index(directory), embedder), "API_TOKEN": TOKEN, "TESTING": True})
+
+
+@pytest.fixture(scope="module")
+def api_schema(contract_app):
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", contract_app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.include(method="GET").parametrize()
+@settings(max_examples=READS, phases=[Phase.generate], deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_every_read_keeps_the_contract(case):
+    case.call_and_validate(headers=AUTH, checks=schemathesis.checks.CHECKS.get_all())
+
+
+@schema.include(method="POST").parametrize()
+@settings(max_examples=WRITES, phases=[Phase.generate], deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_every_write_keeps_the_contract(case):
+    case.call_and_validate(headers=AUTH, checks=schemathesis.checks.CHECKS.get_all())
