@@ -15,7 +15,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 def test_errors_are_json_with_error_and_status(client):
     for method, path, params, status in (("get", "/api/search", {"q": "x", "k": "0"}, 400),
-                                         ("get", "/api/search", {}, 400),
+                                         ("get", "/api/search", {"q": "x", "sort": "acak"}, 400),
                                          ("get", "/api/artikel/tidak-ada", {}, 404),
                                          ("post", "/api/search", {"q": "x"}, 405)):
         response = getattr(client, method)(path, query_string=params)
