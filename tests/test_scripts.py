@@ -25,16 +25,14 @@ def test_script_is_valid_bash_that_stops_on_errors(script):
     assert "set -euo pipefail" in script.read_text()
 
 
-def test_serve_sh_runs_commands_the_cli_accepts(monkeypatch):
+def test_serve_sh_runs_commands_the_cli_accepts():
     text = (REPO / "scripts" / "serve.sh").read_text()
     assert "bash scripts/install.sh" in text
     lines = [re.sub(r"^exec ", "", line.strip()) for line in text.splitlines()
              if re.match(r"(exec )?telusur ", line.strip())]
     assert [shlex.split(line)[1] for line in lines] == ["ingest", "serve"]
-    expanded = {"${TELUSUR_HOST:-127.0.0.1}": "127.0.0.1", "${TELUSUR_PORT:-8000}": "8000", '"': ""}
     for line in lines:
-        for var, value in expanded.items():
-            line = line.replace(var, value)
+        line = re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", line)  # ${VAR:-default} -> default (VAR unset)
         args = build_parser().parse_args(shlex.split(line)[1:])
         if args.command == "serve":
             assert (args.host, args.port) == ("127.0.0.1", 8000)  # the README's http://127.0.0.1:8000/
