@@ -197,14 +197,10 @@ class Searcher:
             return {}
         return dict(lexical.search(tokens, depth))
 
-    def candidates(self, parsed: ParsedQuery, mode: str, depth: int, filters: Filters | None = None
-                   ) -> list[tuple[str, float]]:
-        """Scored passage ids, best first, from the retrievers of ``mode``."""
-        return self.retrieve(parsed, mode, depth, filters)[0]
-
     def retrieve(self, parsed: ParsedQuery, mode: str, depth: int, filters: Filters | None = None
                  ) -> tuple[list[tuple[str, float]], set[str]]:
-        """``candidates`` and the strong dense matches among them: the ``STRONG_DENSE`` nearest by meaning.
+        """Scored passage ids, best first, from the retrievers of ``mode``, and the strong dense matches among
+        them: the ``STRONG_DENSE`` nearest by meaning.
         The encoder reads the whole text; BM25 reads ``parsed.lexical_text``."""
         text, words = parsed.text or " ".join(parsed.phrases), parsed.lexical_text
         if mode == "bm25":
@@ -282,8 +278,7 @@ class Searcher:
         else:
             constrained = filters.active() or parsed.phrases or parsed.excluded or facets or sort != "relevance"
             depth = DEEP if constrained else max(DENSE_DEPTH, k * page * 3)
-            ranked, strong = (self.retrieve(parsed, mode, depth, filters) if (parsed.text or parsed.phrases)
-                              else ([], set()))
+            ranked, strong = self.retrieve(parsed, mode, depth, filters)
         metas = self.catalog.current().metas(pid for pid, _ in ranked)
         pool = [(pid, s) for pid, s in ranked if pid in metas]
         if parsed.phrases or parsed.excluded:
