@@ -20,7 +20,7 @@ DEPTH = 3  # results read
 MIN_MARGIN = 2.0  # reader: the span's score over "no answer" needed for a box (fitted on the calibration part)
 SURE_MARGIN = 6.0  # reader: a span this far over "no answer" ends the reading early
 MIN_RULE_SCORE = 0.5  # rules: the share of question terms the answer's sentence must hold
-CONTEXT_CHARS = 900  # a passage is read in a window of this many characters around its best sentence
+CONTEXT_CHARS = 700  # a passage is read in a window of this many characters around its best sentence (one window)
 METHODS = ("reader", "rules")
 
 
@@ -84,4 +84,4 @@ def answer_box(question: str, results: list[Result], *, reader=None, method: str
 def _box(result: Result, start: int, end: int, confidence: float) -> AnswerBox:
     return AnswerBox(text=result.passage[start:end], passage_id=result.passage_id, article_id=result.article_id,
                      title=result.title, source=result.source, date=result.date, page=result.page,
-                     confidence=round(float(confidence), 3), start=start, end=end)
+                     confidence=round(float(confidence), 4), start=start, end=end)

@@ -50,7 +50,7 @@ def test_the_reading_window_is_a_slice_of_the_passage_at_its_offset(passage, ans
     result = Result(rank=1, score=1.0, article_id="a", passage_id="p", title="t", date=None, source="s", url="",
                     category="", passage=passage, passage_html="", answer=answer or None, position=0)
     window, offset = reading_window(result)
-    assert passage[offset:offset + len(window)] == window and len(window) <= 900
+    assert passage[offset:offset + len(window)] == window and len(window) <= 700
 
 
 def test_answer_types_follow_the_question_word():
@@ -149,3 +149,18 @@ def test_answer_box_reads_the_reader_and_abstains_below_its_margin(searcher):
     assert box is None or next(r.passage for r in response.results
                                if r.passage_id == box.passage_id)[box.start:box.end] == box.text
     assert answer_box(response.query, response.results, reader=Reader(), min_margin=1e9) is None
+
+
+def test_the_answers_setting_chooses_the_method_or_turns_the_box_off(app, monkeypatch):
+    question = "Berapa inovasi yang dilahirkan Lampung Barat hingga 2024?"
+    client = app.test_client()
+    monkeypatch.setenv("TELUSUR_ANSWERS", "rules")
+    body = client.get("/api/search", query_string={"q": question}).get_json()
+    box = body["answer_box"]
+    top = [r["passage"] for r in body["results"][:3]]
+    found = rule_answer(question, top, "quantity")
+    assert box is not None and found is not None and box["text"] == found.text
+    assert body["results"][found.passage]["passage_id"] == box["passage_id"]
+    monkeypatch.setenv("TELUSUR_ANSWERS", "off")
+    assert client.get("/api/search", query_string={"q": question}).get_json()["answer_box"] is None
+    assert client.get("/api/answer", query_string={"q": question}).get_json() == {"answer_box": None}

@@ -115,7 +115,7 @@ def train(data: Path, out: Path, *, layers: int, epochs: int, batch_size: int, l
                 log(f"epoch {epoch} step {step}/{steps} loss {np.mean(recent):.3f} "
                     f"{time.perf_counter() - started:.0f} s")
                 recent = []
-        save(model, trained, out, {"epochs_done": epoch})
+        save(model, trained, out, {"trained_layers": layers, "epochs_done": epoch})
     seconds = time.perf_counter() - started
     info = {"trained_layers": layers, "epochs": epochs, "batch_size": batch_size, "lr": lr,
             "window_tokens": window_tokens, "seed": seed, "examples": len(items), "negatives": negatives,
