@@ -54,15 +54,17 @@ def reading_window(result: Result) -> tuple[str, int]:
 
 
 def answer_box(question: str, results: list[Result], *, reader=None, method: str = "reader",
-               min_margin: float = MIN_MARGIN, depth: int = DEPTH) -> AnswerBox | None:
-    """The answer box for ``question`` over its ranked ``results`` (see the module doc), or None."""
+               threshold: float | None = None, depth: int = DEPTH) -> AnswerBox | None:
+    """The answer box for ``question`` over its ranked ``results`` (see the module doc), or None.
+
+    ``threshold``: the reader's margin (default ``MIN_MARGIN``) or the rules' score (default ``MIN_RULE_SCORE``)."""
     kind = expected_type(question)
     top = results[:depth]
     if kind is None or not top:
         return None
     if method == "rules":
         found = rule_answer(question, [r.passage for r in top], kind)
-        if found is None or found.score < MIN_RULE_SCORE:
+        if found is None or found.score < (MIN_RULE_SCORE if threshold is None else threshold):
             return None
         return _box(top[found.passage], found.start, found.end, found.score)
     if reader is None or not reader.available:
@@ -75,7 +77,7 @@ def answer_box(question: str, results: list[Result], *, reader=None, method: str
             best = (result, spans[0], offset)
         if best and best[1].margin >= SURE_MARGIN:
             break
-    if best is None or best[1].margin < min_margin:
+    if best is None or best[1].margin < (MIN_MARGIN if threshold is None else threshold):
         return None
     result, span, offset = best
     return _box(result, offset + span.start, offset + span.end, 1 / (1 + math.exp(-span.margin / 2)))

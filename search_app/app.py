@@ -136,7 +136,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             name = _slug(params["query"]) or "saringan"
             return Response("\ufeff" + to_csv(response), mimetype="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="telusur-{name}.csv"'})
-        box = box_for(app, response)
+        box = box_for(app, response) if answer_wanted(request.args) else None
         return jsonify(response.to_json() | {"answer_box": box.to_json() if box else None})
 
     @app.get("/feed")
@@ -194,6 +194,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return jsonify(articles=statuses, count=len(statuses)), 201 if added else 200
 
     return app
+
+
+def answer_wanted(args) -> bool:
+    """The API's ``answer`` parameter: 1 (default) reads the results for a short answer, 0 skips it."""
+    value = args.get("answer", "1")
+    if value not in ("0", "1"):
+        raise BadRequest("parameter answer harus 0 atau 1")
+    return value == "1"
 
 
 def answer_src(params: dict[str, Any], response: SearchResponse | None) -> str | None:

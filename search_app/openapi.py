@@ -95,10 +95,21 @@ SEARCH = {"type": "object", "required": ["query", "mode", "k", "page", "total", 
                  "description": "the query the results are for when it is not the one sent: the correction, "
                                 "used because the query as typed found (almost) nothing"},
     "language": {"type": "string", "description": "the query's detected language: id, en or jv"},
+    "answer_box": _ref("AnswerBox"),
     "facets": {"type": "object", "description": "counts of distinct articles in the query's pool, each facet "
                                                 "with the other filters applied",
                "properties": {f: {"type": "array", "items": _ref("FacetValue")}
                               for f in ("source", "category", "region", "year")}}}}
+ANSWER_BOX = {"type": "object", "nullable": True,
+              "description": "a short answer quoted from one of the first results, or null (no answer good enough, "
+                             "not a question, a later page, or answers turned off)",
+              "required": ["text", "passage_id", "article_id", "confidence", "start", "end"], "properties": {
+                  "text": {"type": "string", "description": "the span, verbatim from the passage"},
+                  "passage_id": {"type": "string"}, "article_id": {"type": "string"}, "title": {"type": "string"},
+                  "source": {"type": "string"}, "date": {"type": "string", "nullable": True},
+                  "page": {"type": "integer", "nullable": True}, "confidence": {"type": "number"},
+                  "start": {"type": "integer", "description": "the span's start offset in the passage"},
+                  "end": {"type": "integer", "description": "the span's end offset in the passage"}}}
 ARTICLE = {"type": "object", "required": ["article_id", "title", "text"], "properties": {
     "article_id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"},
     "date": {"type": "string", "nullable": True}, "source": {"type": "string"}, "url": {"type": "string"},
@@ -135,7 +146,10 @@ def openapi_document(server_url: str) -> dict:
                      _param("sort", "Order.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
                      *FILTERS,
                      _param("format", "json, or csv to download the result set.",
-                            {"type": "string", "enum": ["json", "csv"], "default": "json"})]
+                            {"type": "string", "enum": ["json", "csv"], "default": "json"}),
+                     _param("answer", "1: read the first results for a short answer (answer_box); 0: skip it.",
+                            {"type": "integer", "enum": [0, 1], "default": 1})]
+    answer_params = [p for p in search_params if p["name"] not in ("format", "answer")]
     article_id = {"name": "article_id", "in": "path", "required": True,
                   "schema": {"type": "string", "pattern": rf"^(?!.*\.\.){ARTICLE_ID.pattern}$", "maxLength": 200}}
     return {
@@ -153,6 +167,17 @@ def openapi_document(server_url: str) -> dict:
                                       "content": {"application/json": {"schema": _ref("SearchResponse")},
                                                   "text/csv": {"schema": {"type": "string"}}}},
                               "400": ERRORS["400"], "500": ERRORS["500"]}}},
+            "/api/answer": {"get": {
+                "summary": "The short answer alone (what the page's answer box shows)", "operationId": "answer",
+                "parameters": answer_params,
+                "responses": {"200": _json({"type": "object", "required": ["answer_box"],
+                                            "properties": {"answer_box": _ref("AnswerBox")}}, "The answer box."),
+                              "400": ERRORS["400"], "500": ERRORS["500"]}}},
+            "/jawaban": {"get": {
+                "summary": "The answer box as an HTML page (the search page inserts it)", "operationId": "answerPage",
+                "parameters": answer_params,
+                "responses": {"200": {"description": "HTML.", "content": {"text/html": {"schema": {
+                    "type": "string"}}}}, "400": {"description": "Invalid parameters (HTML page)."}}}},
             "/api/artikel/{article_id}": {"get": {
                 "summary": "One article with its wire copies and related articles", "operationId": "article",
                 "parameters": [article_id],
@@ -195,7 +220,8 @@ def openapi_document(server_url: str) -> dict:
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"SearchResponse": SEARCH, "Result": RESULT, "FacetValue": FACET_VALUE, "ArticleRef": COPY,
+            "schemas": {"SearchResponse": SEARCH, "AnswerBox": ANSWER_BOX, "Result": RESULT, "FacetValue": FACET_VALUE,
+                        "ArticleRef": COPY,
                         "Article": ARTICLE, "Document": DOCUMENT, "Stored": STORED,
                         "Error": {"type": "object", "required": ["error", "status"], "properties": {
                             "error": {"type": "string"}, "status": {"type": "integer"}}}},

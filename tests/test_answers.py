@@ -148,7 +148,7 @@ def test_answer_box_reads_the_reader_and_abstains_below_its_margin(searcher):
     box = answer_box(response.query, response.results, reader=Reader())
     assert box is None or next(r.passage for r in response.results
                                if r.passage_id == box.passage_id)[box.start:box.end] == box.text
-    assert answer_box(response.query, response.results, reader=Reader(), min_margin=1e9) is None
+    assert answer_box(response.query, response.results, reader=Reader(), threshold=1e9) is None
 
 
 def test_the_answers_setting_chooses_the_method_or_turns_the_box_off(app, monkeypatch):

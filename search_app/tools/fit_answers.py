@@ -22,14 +22,16 @@ from search_app.tools.evaluate import eval_searcher, read_qrels
 MARGINS = [m / 2 for m in range(-4, 25)]
 
 
-def scored_answers(split: Path, part: str, reader: Reader, method: str = "reader") -> list[tuple[float, float, float]]:
+def scored_answers(split: Path, part: str, reader: Reader, method: str = "reader", depth: int = 3
+                   ) -> list[tuple[float, float, float]]:
     """(margin, F1, EM) of the best span for each question of ``part``; margin -inf when nothing was read."""
     searcher = eval_searcher(split / "corpus.jsonl")
     questions = read_answers(split / "queries.jsonl", read_qrels(split / "qrels.tsv"), part)
     out = []
     for text, answers in questions.values():
         response = served_search(searcher, text, k=10, facets=False)
-        box = answer_box(text, response.results, reader=reader, method=method, min_margin=-math.inf)
+        box = answer_box(text, response.results, reader=reader, method=method, threshold=-math.inf,
+                         depth=depth)
         if box is None:
             out.append((-math.inf, 0.0, 0.0))
             continue
@@ -54,9 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", default="calibration")
     parser.add_argument("--precision", type=float, default=0.85)
     parser.add_argument("--json", type=Path, default=None, help="write the scored answers here")
+    parser.add_argument("--method", default="reader", choices=("reader", "rules"))
+    parser.add_argument("--depth", type=int, default=3, help="results read (default 3)")
     args = parser.parse_args(argv)
     reader = Reader()
-    scored = {split.name: scored_answers(split, args.part, reader) for split in args.splits}
+    scored = {split.name: scored_answers(split, args.part, reader, args.method, args.depth) for split in args.splits}
     if args.json:
         args.json.write_text(json.dumps({k: [list(t) for t in v] for k, v in scored.items()}))
     best = None
