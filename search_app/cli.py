@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object instead of text")
 
     p = sub.add_parser("bench", help="Measure embedding, ingest and query speed at a realistic index size.")
-    from search_app.bench import add_arguments
+    from search_app.tools.bench import add_arguments
 
     add_arguments(p)
 
@@ -134,7 +134,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from search_app.bench import run_and_report
+    from search_app.tools.bench import run_and_report
 
     return run_and_report(args)
 
@@ -142,7 +142,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from search_app.evaluate import format_metrics, run_eval
+    from search_app.tools.evaluate import format_metrics, run_eval
 
     metrics = run_eval(corpus=[Path(c) for c in args.corpus], queries=Path(args.queries), qrels=Path(args.qrels),
                        index_dir=Path(args.index) if args.index else None, mode=args.mode, limit=args.limit,

@@ -1,6 +1,6 @@
 """The evaluation harness: index a corpus with the product's own ingest, run queries, score against qrels.
 
-Runnable on its own: ``python -m search_app.evaluate --corpus C --queries Q --qrels R`` (= ``telusur eval``).
+Runnable on its own: ``python -m search_app.tools.evaluate --corpus C --queries Q --qrels R`` (= ``telusur eval``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from ingest.embed import Embedder
 from ingest.pipeline import ingest_paths
 from ingest.settings import setting
 from ingest.store import Index
-from search_app.metrics import evaluate_run, percentile
 from search_app.search import Searcher
 from search_app.served import MATCH_STEPS, served_search
+from search_app.tools.metrics import evaluate_run, percentile
 
 DEPTH = 100
 
@@ -125,8 +125,7 @@ def format_metrics(m: dict) -> str:
 
 
 if __name__ == "__main__":
+    import subprocess
     import sys
 
-    from search_app.cli import main
-
-    sys.exit(main(["eval", *sys.argv[1:]]))
+    sys.exit(subprocess.call([sys.executable, "-m", "search_app.cli", "eval", *sys.argv[1:]]))
