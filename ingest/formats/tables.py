@@ -126,7 +126,8 @@ def _covered(found: list[Rule], at: float, point: float) -> bool:
 
 
 def grids(horizontal: list[Rule], vertical: list[Rule]) -> list[tuple[list[Rule], list[Rule]]]:
-    """Groups of crossing rules with at least three horizontal and three vertical positions (2 rows x 2 columns)."""
+    """Groups of crossing rules with at least two horizontal and three vertical positions (a row of two columns
+    at least: a header row alone at the foot of a page is the start of a table continued on the next)."""
     h, v = _merge(horizontal), _merge(vertical)
     parent = list(range(len(h) + len(v)))
 
@@ -144,7 +145,7 @@ def grids(horizontal: list[Rule], vertical: list[Rule]) -> list[tuple[list[Rule]
     for i, rule in enumerate(h + v):
         groups.setdefault(find(i), ([], []))[0 if i < len(h) else 1].append(rule)
     return [(gh, gv) for gh, gv in groups.values()
-            if len(_positions([r.at for r in gh])) >= 3 and len(_positions([r.at for r in gv])) >= 3]
+            if len(_positions([r.at for r in gh])) >= 2 and len(_positions([r.at for r in gv])) >= 3]
 
 
 def _cells(h: list[Rule], v: list[Rule], ys: list[float], xs: list[float]) -> list[list[int]]:
