@@ -15,7 +15,11 @@ from ingest.formats.package import table_rows
 
 PLACES = ("Liwa", "Pekon Sukamaju", "Balik Bukit", "Sekincau", "Way Tenong", "Batu Brak", "Suoh", "Belalau")
 THINGS = ("Jemput Bola Dokumen Kependudukan", "Posyandu Digital", "Lapak Tani Daring", "Sekolah Lapang Kopi",
-          "Ambulans Desa", "Kartu Sehat Pekon", "Bank Sampah Pasar", "Literasi Keliling", "Data Stunting Terpadu")
+          "Ambulans Desa", "Kartu Sehat Pekon", "Bank Sampah Pasar", "Literasi Keliling", "Data Stunting Terpadu",
+          "Si Tani Cerdas", "Gerobak Baca Anak", "Lumbung Pangan Mandiri", "Sistem Antrean Puskesmas",
+          "Perpustakaan Apung", "Pupuk Organik Kolektif", "Klinik Hukum Rakyat", "Dapur Gizi Balita",
+          "Sensor Banjir Sungai", "Pasar Ikan Higienis", "Beasiswa Anak Nelayan", "Pelatihan Kriya Bambu",
+          "Jaringan Air Bersih Swadaya", "Taman Obat Keluarga", "Pos Ronda Pintar")
 OFFICES = ("Dinas Kependudukan dan Pencatatan Sipil", "Dinas Kesehatan", "Dinas Pertanian", "Bappeda",
            "Dinas Pendidikan", "Dinas Lingkungan Hidup")
 INTRO = ("Tabel berikut memuat inovasi daerah yang diusulkan perangkat daerah beserta anggaran yang "
@@ -24,9 +28,11 @@ INTRO = ("Tabel berikut memuat inovasi daerah yang diusulkan perangkat daerah be
 
 def innovation_rows(count: int, rng: random.Random, *, split_budget: bool) -> list[list[str]]:
     """``count`` rows: number, innovation name, office, year and one or two budgets."""
+    pool = [f"{thing} {place}" for thing in THINGS for place in PLACES]
+    rng.shuffle(pool)
     rows = []
     for i in range(1, count + 1):
-        name = f"{rng.choice(THINGS)} {rng.choice(PLACES)}"
+        name = pool[i % len(pool)]
         budget = [f"{rng.randint(20, 900)}", f"{rng.randint(20, 900)}"] if split_budget else \
             [f"Rp {rng.randint(20, 900)} juta"]
         rows.append([str(i), name, rng.choice(OFFICES), str(rng.choice((2022, 2023, 2024))), *budget])
@@ -57,11 +63,15 @@ def _table(rows: list[list[str]], *, split_budget: bool, repeat_header: bool):
     return table
 
 
+def column_names(*, split_budget: bool) -> list[str]:
+    """The column names a reader must give (a spanning header cell prefixes the names under it)."""
+    return ["No", "Nama Inovasi", "Perangkat Daerah", "Tahun"] + (
+        ["Anggaran (Rp juta) 2023", "Anggaran (Rp juta) 2024"] if split_budget else ["Anggaran"])
+
+
 def expected_rows(rows: list[list[str]], *, split_budget: bool) -> list[str]:
     """The lines a reader must give for a table of ``rows``."""
-    names = ["No", "Nama Inovasi", "Perangkat Daerah", "Tahun"] + (
-        ["Anggaran (Rp juta) 2023", "Anggaran (Rp juta) 2024"] if split_budget else ["Anggaran"])
-    return table_rows([names] + rows)[1:]
+    return table_rows([column_names(split_budget=split_budget)] + rows)[1:]
 
 
 def write_table_pdf(path: Path, *, tables: int = 3, rows: int = 12, seed: int = 1,

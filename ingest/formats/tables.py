@@ -47,13 +47,14 @@ class Table:
     header: list[str]
     header_box: tuple[float, float]  # top and bottom of the header row(s)
     data: list[tuple[list[str], float, float]]  # (cells, top, bottom) of each row below the header
+    named: bool = True  # False: a continued table whose header row repeats the one already read
 
     def rows(self) -> list[tuple[str, float, float]]:
-        """("column: value; …", top, bottom) of each row, the column names first."""
+        """("column: value; …", top, bottom) of each row, the column names first (unless repeated)."""
         kept = [row for row in self.data if any(row[0])]
         lines = table_rows([self.header] + [cells for cells, _, _ in kept])
         boxes = [self.header_box] + [(top, bottom) for _, top, bottom in kept]
-        return [(line, *box) for line, box in zip(lines, boxes)]
+        return [(line, *box) for line, box in zip(lines, boxes)][0 if self.named else 1:]
 
     @property
     def bottom(self) -> float:
@@ -61,15 +62,17 @@ class Table:
 
     def continues(self, previous: Table | None, height: float) -> bool:
         """Is this the rest of ``previous``, the last table of the page before (same columns, it ended in the
-        bottom quarter, this starts in the top quarter), its header not repeated (its first row is data)?"""
-        return (previous is not None and len(previous.columns) == len(self.columns) and self.header != previous.header
+        bottom quarter, this starts in the top quarter)?"""
+        return (previous is not None and len(previous.columns) == len(self.columns)
                 and previous.bottom < height / 4 and self.header_box[0] > height * 3 / 4
                 and all(abs(a - b) < 2 * TOLERANCE for a, b in zip(previous.columns, self.columns)))
 
     def under(self, previous: Table) -> None:
-        """Read this table's first row as data under ``previous``'s column names."""
-        self.data.insert(0, (self.header, *self.header_box))
-        self.header = previous.header
+        """Read this table under ``previous``'s column names: its first row is data unless it repeats them."""
+        self.named = False  # the names were read with the table's start
+        if self.header != previous.header:
+            self.data.insert(0, (self.header, *self.header_box))
+            self.header = previous.header
 
 
 def rules(page, pdfium_c) -> tuple[list[Rule], list[Rule]]:
