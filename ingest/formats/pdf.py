@@ -121,6 +121,8 @@ def read(path: Path, options: ReadOptions) -> Iterator[Article | SkipInput]:
             lines, table = page_lines(page, pdfium_c, table)
             if options.ocr == "force" or (options.ocr == "auto" and _letters(lines) < MIN_TEXT_CHARS):
                 to_ocr.append(i)
+            else:
+                options.page_read()
             pages.append((width, height, lines))
         notes = _ocr_pages(pdf, pages, to_ocr, path, options) if to_ocr and options.ocr != "off" else []
         empty = [i + 1 for i, (_, _, lines) in enumerate(pages) if _letters(lines) < MIN_TEXT_CHARS]
@@ -156,6 +158,7 @@ def _ocr_pages(pdf, pages: list, numbers: list[int], path: Path, options: ReadOp
             else:
                 width, height, _ = pages[n]
                 pages[n] = (width, height, result)
+        options.page_read(len(chunk))
         options.check_time(path)
     return notes
 
