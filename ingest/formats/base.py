@@ -20,7 +20,7 @@ class ReadOptions:
 
     source: str = ""  # outlet for files that name none (`--source`, setting `source`)
     ocr: str = "auto"  # auto: pages without a text layer; force: every page; off: never
-    seconds_per_file: float = 120.0  # a document taking longer is abandoned (checked between pages)
+    seconds_per_file: float = 120.0  # a document taking longer is abandoned (worker.py kills its reader)
     seconds_per_page: float = 60.0  # OCR time limit for one page
     max_unpacked_bytes: int = 200 * 1024 * 1024  # Office zip: total decompressed size allowed
     max_rows: int = 10_000  # spreadsheet rows read per sheet
