@@ -3,7 +3,10 @@ the limit with one line, a reader that crashes its process costs one line, and t
 
 from __future__ import annotations
 
+import re
 import sys
+
+import pypdfium2 as pdfium
 
 from ingest import formats
 from ingest.formats.base import Format, ReadOptions
@@ -14,6 +17,7 @@ from tests.test_documents import PROFILE
 
 sys.path.insert(0, str(REPO))
 from scripts import docmaker  # noqa: E402
+from scripts.tablemaker import write_table_pdf  # noqa: E402
 
 STUCK = Format("uji", (".uji",), "tests.stuck_reader", "application/octet-stream", document=True)
 LIMIT = 5
@@ -38,3 +42,13 @@ def test_a_document_stuck_in_a_library_call_is_cut_at_the_limit(tmp_path, embedd
     assert len(report.skipped) == 2 and report.read == 3
     titles = {row[0] for row in index.db.execute("SELECT title FROM articles")}
     assert titles == {"Profil Inovasi Jemput Bola", "Laporan Bimtek Inovasi", "Berkas uji e-baik"}
+
+
+def test_the_progress_bar_counts_document_pages_as_the_worker_reads_them(tmp_path, embedder, capsys):
+    path = tmp_path / "daftar-inovasi.pdf"
+    write_table_pdf(path, tables=3, rows=40)
+    pages = len(pdfium.PdfDocument(str(path)))
+    ingest_paths([path], Index(tmp_path / "index"), embedder, show_progress=True,
+                 embed_cache=tmp_path / "cache.sqlite")
+    counts = [int(n) for n in re.findall(r"(\d+) document pages read", capsys.readouterr().err)]
+    assert pages >= 3 and set(range(1, pages + 1)) <= set(counts) and max(counts) == pages, counts
