@@ -62,3 +62,23 @@ def test_a_question_about_a_cell_finds_its_row(tmp_path, embedder):
     first = Searcher(index, embedder).search(question, k=5).results[0]
     assert row in first.passage and "Anggaran: Rp " in row, (question, first.passage)
     assert first.title == "Daftar Inovasi Daerah" and first.page_label.startswith("hal. ")
+
+
+def test_a_chart_grid_is_read_as_text_not_as_a_table(tmp_path):
+    from reportlab.pdfgen.canvas import Canvas
+
+    path = tmp_path / "grafik.pdf"
+    canvas = Canvas(str(path), pagesize=(595, 842))
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(56, 780, "Grafik jumlah inovasi per tahun menunjukkan kenaikan yang stabil.")
+    for i in range(6):  # gridlines of a chart: 5 x 5 cells, data labels in three of them
+        canvas.line(100, 400 + i * 60, 500, 400 + i * 60)
+        canvas.line(100 + i * 80, 400, 100 + i * 80, 700)
+    canvas.drawString(270, 650, "18 inovasi")
+    canvas.drawString(350, 650, "25 inovasi")
+    canvas.drawString(110, 420, "Awal 2019")
+    canvas.drawString(100, 380, "Sumber: Bappeda Kabupaten Lampung Barat")
+    canvas.save()
+    text = _articles(_read(path))[0].text
+    assert "18 inovasi" in text and "25 inovasi" in text and "Awal 2019" in text and "Sumber: Bappeda Kabupaten Lampung Barat" in text
+    assert ";" not in text

@@ -10,6 +10,8 @@ drawing objects, a fraction of a millisecond): the rest of the page is read as l
 - Header: the first row; while a header row has a cell spanning several columns, the next row is a header
   row too (its names are prefixed with the spanning cell's: "Anggaran 2024").
 - A vertically merged data cell gives its value to every row it spans (each row stands alone as text).
+- Not tables: grids whose cells are mostly empty (a chart's gridlines, a blank form), pages with more than
+  ``MAX_RULES`` rules in one direction or ``MAX_OBJECTS`` objects (maps, vector drawings).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from ingest.formats.package import table_rows
 THIN = 2.5  # a rule is at most this thick (points)
 TOLERANCE = 2.0  # positions closer than this are the same rule
 MIN_RULES = 2  # horizontal and vertical rules a page needs before it is searched for tables
+MAX_RULES = 400  # more rules in one direction (after joining): a drawing or a map, not tables
+MAX_OBJECTS = 20_000  # a page with more drawing and text objects is not searched (a map, a vector drawing)
+MIN_FILLED = 0.3  # a grid whose cells are mostly empty (a chart's gridlines, a blank form) is not a table
 
 Char = tuple[str, float, float, float, float, float]  # text, left, bottom, right, top, font size
 
@@ -81,7 +86,8 @@ def rules(page, pdfium_c) -> tuple[list[Rule], list[Rule]]:
     vertical: list[Rule] = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     fill, stroke = ctypes.c_int(), ctypes.c_int()
-    for i in range(pdfium_c.FPDFPage_CountObjects(page)):
+    count = pdfium_c.FPDFPage_CountObjects(page)
+    for i in range(count if count <= MAX_OBJECTS else 0):
         obj = pdfium_c.FPDFPage_GetObject(page, i)
         if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
             continue
@@ -132,6 +138,8 @@ def grids(horizontal: list[Rule], vertical: list[Rule]) -> list[tuple[list[Rule]
     """Groups of crossing rules with at least two horizontal and three vertical positions (a row of two columns
     at least: a header row alone at the foot of a page is the start of a table continued on the next)."""
     h, v = _merge(horizontal), _merge(vertical)
+    if len(h) > MAX_RULES or len(v) > MAX_RULES:
+        return []
     parent = list(range(len(h) + len(v)))
 
     def find(i: int) -> int:
@@ -194,8 +202,9 @@ def _header_rows(ids: list[list[int]]) -> int:
     return count
 
 
-def table_of(h: list[Rule], v: list[Rule], chars: list[Char]) -> tuple[Table, list[Char]]:
-    """The table of one grid, and the characters of ``chars`` outside it."""
+def table_of(h: list[Rule], v: list[Rule], chars: list[Char]) -> tuple[Table | None, list[Char]]:
+    """The table of one grid and the characters of ``chars`` outside it; no table (and every character)
+    when too few of its cells hold text."""
     ys = _positions([r.at for r in h])[::-1]  # top first (PDF y grows upwards)
     xs = _positions([r.at for r in v])
     ids = _cells(h, v, ys, xs)
@@ -210,6 +219,8 @@ def table_of(h: list[Rule], v: list[Rule], chars: list[Char]) -> tuple[Table, li
         else:
             outside.append(char)
     text = {cell: _cell_text(found) for cell, found in inside.items()}
+    if sum(bool(t) for t in text.values()) < max(2, MIN_FILLED * len({c for row in ids for c in row})):
+        return None, chars
     grid = [[text.get(cell, "") for cell in row] for row in ids]
     for r, row in enumerate(ids):  # a cell spanning columns gives its text once, in its first column
         grid[r] = [value if c == 0 or row[c - 1] != row[c] else "" for c, value in enumerate(grid[r])]
@@ -230,5 +241,6 @@ def find_tables(page, pdfium_c, chars: list[Char]) -> tuple[list[Table], list[Ch
     tables: list[Table] = []
     for h, v in grids(horizontal, vertical):
         table, chars = table_of(h, v, chars)
-        tables.append(table)
+        if table is not None:
+            tables.append(table)
     return sorted(tables, key=lambda t: -t.header_box[0]), chars
