@@ -64,11 +64,13 @@ class DocumentWorker:
                     return payload
                 if on_page is not None:
                     on_page()
-        except (EOFError, OSError):
-            status = self._process.wait()
-            self._process = None  # already gone: nothing to kill
+        except (EOFError, OSError):  # the worker's end of the socket closed: it died
+            try:
+                status = _status(self._process.wait(timeout=10))
+            except subprocess.TimeoutExpired:
+                status = "its socket closed"
             self.close()
-            return [SkipInput(f"{path}: the document reader process died while reading it ({_status(status)})")]
+            return [SkipInput(f"{path}: the document reader process died while reading it ({status})")]
         self.close()
         return [SkipInput(f"{path}: took longer than the per-file limit of {options.seconds_per_file:.0f} s")]
 
