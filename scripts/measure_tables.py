@@ -31,17 +31,17 @@ VARIANTS = {"one-row header": {}, "two-row header, spanning cell": {"split_budge
             "continued, header not repeated": {"repeat_header": False, "rows": 40}}
 
 
-def plumber_rows(path: Path) -> tuple[list[str], float]:
-    """pdfplumber's tables of every page as "column: value" lines, and the seconds it took."""
+def plumber_rows(path: Path) -> tuple[list[str], float, float]:
+    """pdfplumber's tables of every page as "column: value" lines, and the wall and CPU seconds it took."""
     import pdfplumber
 
     lines: list[str] = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with pdfplumber.open(path) as doc:
         for page in doc.pages:
             for table in page.extract_tables():
                 lines += table_rows([[cell or "" for cell in row] for row in table])
-    return lines, time.perf_counter() - started
+    return lines, time.perf_counter() - started, time.process_time() - cpu
 
 
 def main() -> None:
@@ -53,23 +53,25 @@ def main() -> None:
             path = Path(tmp) / "tabel.pdf"
             expected = write_table_pdf(path, tables=6, **{"rows": 30, **options})
             pages = page_count(path)
-            seconds, items = best_of(3, path, ReadOptions(ocr="off"))
-            ours = set(items[-1].text.split("\n\n"))
-            theirs, plumber_seconds = plumber_rows(path)
+            run = best_of(3, path, ReadOptions(ocr="off"))
+            ours = set(run.items[-1].text.split("\n\n"))
+            theirs, wall, cpu = plumber_rows(path)
             print(f"{name}: {pages} pages, {len(expected)} rows | this reader {sum(r in ours for r in expected)} "
-                  f"exact, {pages / seconds:.1f} pages/s | pdfplumber {sum(r in set(theirs) for r in expected)} "
-                  f"exact, {pages / plumber_seconds:.1f} pages/s")
+                  f"exact, {pages / run.wall:.1f} pages/s ({pages / run.cpu:.1f} per CPU s) | pdfplumber "
+                  f"{sum(r in set(theirs) for r in expected)} exact, {pages / wall:.1f} pages/s "
+                  f"({pages / cpu:.1f} per CPU s)")
         profile = Path(tmp) / "profil.pdf"
         pages = profile_pdf(profile, args.pages)
-        with_finder, _ = best_of(3, profile, ReadOptions(ocr="off"))
+        with_finder = best_of(3, profile, ReadOptions(ocr="off"))
         found = pdf_reader.find_tables
         pdf_reader.find_tables = lambda page, pdfium_c, chars: ([], chars)
         try:
-            without, _ = best_of(3, profile, ReadOptions(ocr="off"))
+            without = best_of(3, profile, ReadOptions(ocr="off"))
         finally:
             pdf_reader.find_tables = found
-        print(f"two-column profile without tables, {pages} pages: {pages / with_finder:.1f} pages/s with the "
-              f"table finder, {pages / without:.1f} pages/s without")
+        print(f"two-column profile without tables, {pages} pages: {pages / with_finder.wall:.1f} pages/s "
+              f"({pages / with_finder.cpu:.1f} per CPU s) with the table finder, {pages / without.wall:.1f} "
+              f"pages/s ({pages / without.cpu:.1f} per CPU s) without")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ FIELDS = {
     "serve": ["ready_s", "first_answer_s", "single_client", "single_client_errors", "concurrent", "rss_mb",
               "peak_rss_mb", "workers"],
     "serve.concurrent": ["clients", "qps", "errors", "p50", "p95"],
-    "documents": ["text_pages", "text_pages_per_s", "table_pages", "table_pages_per_s", "table_rows",
-                  "table_rows_exact", "ocr_pages", "ocr_seconds", "ocr_pages_per_min", "cores"],
+    "documents": ["text_pages", "text_pages_per_s", "text_pages_per_cpu_s", "table_pages", "table_pages_per_s",
+                  "table_pages_per_cpu_s", "table_rows", "table_rows_exact", "ocr_pages", "ocr_seconds",
+                  "ocr_pages_per_min", "cores"],
 }
 VERSIONS = ["python", "torch", "sentence-transformers", "chromadb", "bm25s"]
 
