@@ -14,24 +14,19 @@ subreaper), as for any process.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
-import signal
 import sys
 import threading
-import time
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 from ingest.encoder import TorchEncoder, is_default_model
+from ingest.lifeline import bind_to_parent
 
 _worker: TorchEncoder | None = None  # the encoder of a worker process
 
-
-PR_SET_PDEATHSIG = 1
 # After a SIGKILL of the parent, the resource tracker cleans up the pool's semaphores itself; its warning
 # about "leaked semaphore objects" says nothing a user can act on.
 QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
@@ -39,27 +34,8 @@ QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 def _start_worker(model_id: str, precision: str, parent: int) -> None:
     global _worker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not _die_with_parent():
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # the parent died before the death signal was armed
-        os._exit(0)
+    bind_to_parent(parent)
     _worker = TorchEncoder(model_id, precision, threads=1)
-
-
-def _die_with_parent() -> bool:
-    """Ask Linux to SIGKILL this process when its parent dies; False where that is not available."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
 
 
 def _encode_batch(texts: list[str]) -> np.ndarray:

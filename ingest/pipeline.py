@@ -9,7 +9,7 @@ import hashlib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,8 +19,10 @@ from ingest.analyzer import analyze
 from ingest.article import Article, SkipInput
 from ingest.embcache import EmbeddingCache, cache_path, embed_with_cache
 from ingest.embed import Embedder
-from ingest.formats import Format, detect, extensions, reader
-from ingest.formats.base import DOCUMENT_CATEGORY, ReadOptions, read_options
+from ingest.formats import Format, detect, extensions
+from ingest.formats.base import ReadOptions, read_options
+from ingest.formats.reading import read_articles
+from ingest.formats.worker import DocumentWorker
 from ingest.lexical import LexicalIndex
 from ingest.originals import Originals, referenced_originals
 from ingest.regions import detect_regions
@@ -93,40 +95,6 @@ def discover(paths: Iterable[str | Path]) -> Discovered:
         else:
             found.problems.append(f"{path}: no such file or folder")
     return found
-
-
-def read_articles(path: Path, fmt: Format | None = None,
-                  options: ReadOptions | None = None) -> Iterator[Article | SkipInput]:
-    """Articles in one file; unreadable parts come out as ``SkipInput`` and the rest goes on."""
-    fmt = fmt or detect(path)
-    options = options or ReadOptions()
-    origin = str(path)
-    if fmt is None:
-        yield SkipInput(f"{origin}: unsupported file type")
-        return
-    try:
-        for item in reader(fmt)(path, options):
-            if isinstance(item, Article):
-                _fill_defaults(item, fmt, path, options)
-            yield item
-    except SkipInput as skip:
-        message = str(skip)
-        yield skip if message.startswith(origin) else SkipInput(f"{origin}: {message}")
-    except OSError as err:
-        yield SkipInput(f"{origin}: cannot read ({err.strerror or err})")
-    except Exception as err:  # a document library's own error on a malformed file: one line, not a crash
-        if not fmt.document:
-            raise
-        yield SkipInput(f"{origin}: damaged {fmt.name.upper()} file, its library could not read it "
-                        f"({type(err).__name__}: {str(err)[:160]})")
-
-
-def _fill_defaults(article: Article, fmt: Format, path: Path, options: ReadOptions) -> None:
-    """Outlet from the ``source`` option (documents: else the parent folder); documents' category "dokumen"."""
-    if not article.source:
-        article.source = options.source or (path.parent.name if fmt.document else "")
-    if fmt.document and not article.category:
-        article.category = DOCUMENT_CATEGORY
 
 
 def passage_terms(title: str, text: str) -> list[str]:
@@ -332,9 +300,15 @@ def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder,
         say(f"note: {found.unsupported_line()}")
     read_origins: set[str] = set()
     originals = Originals(index.directory)
+    worker = DocumentWorker()  # documents are read there, cut at the per-file limit
+    pages = _PageCount(bar, ingester.report)
     try:
         for path, fmt in found.files:
-            for item in read_articles(path, fmt, replace(options, started=time.monotonic())):
+            started = replace(options, started=time.monotonic())
+            items = (worker.read(path, fmt, started, on_page=pages.tick) if fmt.document
+                     else read_articles(path, fmt, started))
+            pages.reading = 0
+            for item in items:
                 if isinstance(item, SkipInput):
                     ingester.report.skipped.append(str(item))
                     say(f"skipped: {item}")
@@ -343,18 +317,35 @@ def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder,
                 if fmt.document:
                     originals.keep(item, path, fmt)
                     ingester.report.pages += len({page for _, page in item.pages})
-                    if bar is not None:
-                        bar.set_postfix_str(f"{ingester.report.pages} document pages read", refresh=False)
+                    pages.show()
                 read_origins.add(item.origin)  # a file that yields no article keeps its old articles
                 ingester.add(item)
         if prune:
             ingester.prune(read_origins)
         ingester.finish()
     finally:
+        worker.close()
         cache.close()
         if bar is not None:
             bar.close()
     return ingester.report
+
+
+@dataclass
+class _PageCount:
+    """Document pages on the progress bar: those of the documents read, and those of the one being read."""
+
+    bar: object
+    report: IngestReport
+    reading: int = 0
+
+    def tick(self) -> None:
+        self.reading += 1
+        self.show()
+
+    def show(self) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{self.report.pages + self.reading} document pages read")
 
 
 def _say(line: str, bar) -> None:

@@ -48,7 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ocr", "TELUSUR_OCR", "auto",
             "OCR of documents: auto (pages without a text layer, and images), force (every page), off."),
     Setting("file_seconds", "TELUSUR_FILE_SECONDS", "120",
-            "Per-file time limit of `telusur ingest` for documents, in seconds (checked between pages)."),
+            "Per-file time limit of `telusur ingest` for documents, in seconds (a hard limit: the process "
+            "reading the document is killed there)."),
     Setting("max_rows", "TELUSUR_MAX_ROWS", "10000",
             "Spreadsheet rows read per sheet by `telusur ingest`; a longer sheet is cut there, with one line."),
     Setting("region_aliases", "TELUSUR_REGION_ALIASES", "",

