@@ -29,6 +29,9 @@ def _json(schema: dict, description: str) -> dict:
 ERRORS = {status: _json(_ref("Error"), text) for status, text in (
     ("400", "A parameter or the body is invalid; the message names it."), ("404", "Not found."),
     ("500", "Server error (no details are exposed)."))}
+ERRORS["429"] = {**_json(_ref("Error"), "Over the per-client rate limit (setting rate_limit, off by default)."),
+                 "headers": {"Retry-After": {"description": "Seconds until the next request is allowed.",
+                                             "schema": {"type": "integer", "minimum": 1}}}}
 
 NONEMPTY = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
 REGION_NAMES = sorted(load_gazetteer().regions)
@@ -152,12 +155,12 @@ def openapi_document(server_url: str) -> dict:
                 "responses": {"200": {"description": "The result page with facets (or the CSV export).",
                                       "content": {"application/json": {"schema": _ref("SearchResponse")},
                                                   "text/csv": {"schema": {"type": "string"}}}},
-                              "400": ERRORS["400"], "500": ERRORS["500"]}}},
+                              "400": ERRORS["400"], "429": ERRORS["429"], "500": ERRORS["500"]}}},
             "/api/artikel/{article_id}": {"get": {
                 "summary": "One article with its wire copies and related articles", "operationId": "article",
                 "parameters": [article_id],
                 "responses": {"200": _json(_ref("Article"), "The article."), "404": ERRORS["404"],
-                              "500": ERRORS["500"]}}},
+                              "429": ERRORS["429"], "500": ERRORS["500"]}}},
             "/api/documents": {"post": {
                 "summary": "Add or update articles (same fields as JSONL ingest)", "operationId": "addDocuments",
                 "security": [{"bearer": []}],
@@ -170,6 +173,7 @@ def openapi_document(server_url: str) -> dict:
                               "401": _json(_ref("Error"), "Missing or wrong bearer token."),
                               "403": _json(_ref("Error"), "Disabled: no API token is configured."),
                               "413": _json(_ref("Error"), "Body too large."),
+                              "429": ERRORS["429"],
                               "503": _json(_ref("Error"), "Another writer holds the index; retry."),
                               "500": ERRORS["500"]}}},
             "/berkas/{article_id}": {"get": {
