@@ -43,3 +43,19 @@ def test_the_judge_flags_tracebacks_repeated_lines_and_stray_output(tmp_path):
     assert verdict["files_with_several_lines"] == ["m00001-bit_flips.pdf"]  # a dump's records may each have one
     assert verdict["tracebacks"] == 1 and verdict["stray_lines"] == ["Traceback (most recent call last):",
                                                                       "UserWarning: something"]
+
+
+def test_a_page_nested_fifty_thousand_deep_is_one_skip_line(tmp_path):
+    """Found by scripts/fuzz_files.py: cleaning such a page took tens of minutes (bs4 looked ``decomposed`` up as
+    a child tag, a subtree search per tag). The bound below only stops a hang; the fix takes seconds."""
+    import subprocess
+
+    page = tmp_path / "dalam.html"
+    page.write_bytes(b"<html><body><p>Warga desa menanam padi.</p>" + b"<div>" * 50_000 + b"isi"
+                     + b"</div>" * 50_000 + b"</body></html>")
+    run = subprocess.run([sys.executable, "-m", "search_app.cli", "ingest", str(page), "--index",
+                          str(tmp_path / "index"), "--quiet"], capture_output=True, text=True, timeout=600, cwd=REPO)
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert [line for line in lines if line.startswith("skipped:")] == [f"skipped: {page}: HTML nested too deeply "
+                                                                        "to parse"]
