@@ -51,7 +51,7 @@ def fuzz_operation(operation, base: str, headers: dict, mode: GenerationMode, ex
         tally["server_errors"] += response.status_code >= 500
         try:
             case.validate_response(response, checks=checks, headers=headers)
-        except Exception as err:  # a failed check: counted and named, the run goes on
+        except (Exception, BaseExceptionGroup) as err:  # failed checks (a FailureGroup): counted, the run goes on
             tally["failures"] += 1
             if len(tally["examples"]) < SHOWN:
                 tally["examples"].append(f"{case.method} {case.formatted_path} {response.status_code}: "
