@@ -36,12 +36,12 @@ def _local(url: str) -> str:
 
 
 def fuzz_operation(operation, base: str, headers: dict, mode: GenerationMode, examples: int,
-                   random_seed: int) -> dict:
+                   random_seed: int, path_parameters: dict | None = None) -> dict:
     """Send up to ``examples`` generated cases of one operation; count statuses, 5xx and failed checks."""
     tally = {"cases": 0, "status": collections.Counter(), "server_errors": 0, "failures": 0, "examples": []}
     checks = schemathesis.checks.CHECKS.get_all()
 
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     @settings(max_examples=examples, phases=[Phase.generate], deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def run(case) -> None:
@@ -64,6 +64,28 @@ def fuzz_operation(operation, base: str, headers: dict, mode: GenerationMode, ex
     return {**tally, "status": dict(sorted(tally["status"].items()))}
 
 
+def stored_ids(base: str, path: str) -> list[str]:
+    """Article ids from a few searches (for /berkas: those of documents, which have a file)."""
+    import urllib.request
+
+    ids: dict[str, None] = {}
+    for q in ("inovasi", "pelayanan publik", "desa", "bupati"):
+        with urllib.request.urlopen(f"{base}/api/search?q={urllib.parse.quote(q)}&k=100", timeout=120) as r:
+            for result in json.loads(r.read())["results"]:
+                if not path.startswith("/berkas") or result["file_url"]:
+                    ids[result["article_id"]] = None
+    return list(ids)
+
+
+def merge(runs: list[dict]) -> dict:
+    status: collections.Counter = collections.Counter()
+    for run in runs:
+        status.update(run["status"])
+    return {"cases": sum(r["cases"] for r in runs), "status": dict(sorted(status.items())),
+            "server_errors": sum(r["server_errors"] for r in runs), "failures": sum(r["failures"] for r in runs),
+            "examples": [e for r in runs for e in r["examples"]][:SHOWN]}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--url", default="http://127.0.0.1:8000")
@@ -83,6 +105,11 @@ def main() -> int:
             name = f"{operation.method.upper()} {operation.path} ({mode.value})"
             report[name] = fuzz_operation(operation, base, headers, mode, examples, args.seed)
             print(f"{name}: {report[name]['cases']} cases, {report[name]['failures']} failed", file=sys.stderr)
+        if "{article_id}" in operation.path:  # generated ids are unknown (404): also every stored one we can find
+            name = f"{operation.method.upper()} {operation.path} (stored ids)"
+            runs = [fuzz_operation(operation, base, headers, GenerationMode.POSITIVE, 1, args.seed,
+                                   {"article_id": article_id}) for article_id in stored_ids(base, operation.path)]
+            report[name] = merge(runs)
     total = {"cases": sum(r["cases"] for r in report.values()),
              "server_errors": sum(r["server_errors"] for r in report.values()),
              "failures": sum(r["failures"] for r in report.values()),

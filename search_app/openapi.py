@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingest.article import ARTICLE_ID, ARTICLE_ID_RULE
+from ingest.formats import FORMATS
 from ingest.regions import load_gazetteer
 from search_app.documents import MAX_DOCUMENTS
 from search_app.params import DEFAULT_K, MAX_EXPORT_K, MAX_PAGE
@@ -33,6 +34,8 @@ ERRORS["429"] = {**_json(_ref("Error"), "Over the per-client rate limit (setting
                  "headers": {"Retry-After": {"description": "Seconds until the next request is allowed.",
                                              "schema": {"type": "integer", "minimum": 1}}}}
 
+# What /berkas/<id> answers with: each document format's type (application/octet-stream when none was kept).
+FILE_TYPES = [*dict.fromkeys(f.content_type for f in FORMATS if f.document), "application/octet-stream"]
 NONEMPTY = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
 REGION_NAMES = sorted(load_gazetteer().regions)
 FILTERS = [
@@ -181,8 +184,8 @@ def openapi_document(server_url: str) -> dict:
                 "parameters": [{**article_id, "schema": {"type": "string", "maxLength": 200,
                                                          "pattern": rf"^(?!.*\.\.){ARTICLE_ID.pattern}$"}}],
                 "responses": {"200": {"description": "The file, with its Content-Type (PDF, DOCX, XLSX, …).",
-                                      "content": {"application/octet-stream": {"schema": {
-                                          "type": "string", "format": "binary"}}}},
+                                      "content": {kind: {"schema": {"type": "string", "format": "binary"}}
+                                                  for kind in FILE_TYPES}},
                               "400": {"description": f"An id that is not {ARTICLE_ID_RULE}."},
                               "404": {"description": "No such article, or the article has no kept file."}}}},
             "/feed": {"get": {
