@@ -43,6 +43,7 @@ EXAMPLES = (
     "banjir Padang -APBD",
 )
 FEED_SIZE = 20
+BUSY_RETRY_AFTER = 10  # seconds a writer told 503 (another writer holds the index) is asked to wait
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -200,7 +201,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             statuses = write_documents(searcher().index, searcher().embedder, articles,
                                        lock_timeout=app.config["WRITE_LOCK_TIMEOUT"])
         except TimeoutError:
-            abort(503, description="Indeks sedang diperbarui oleh proses lain; coba lagi sebentar lagi.")
+            busy = _error(503, "Indeks sedang diperbarui oleh proses lain; coba lagi sebentar lagi.")
+            busy.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+            return busy
         added = any(s["status"] == "added" for s in statuses)
         return jsonify(articles=statuses, count=len(statuses)), 201 if added else 200
 

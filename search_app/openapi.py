@@ -177,7 +177,9 @@ def openapi_document(server_url: str) -> dict:
                               "403": _json(_ref("Error"), "Disabled: no API token is configured."),
                               "413": _json(_ref("Error"), "Body too large."),
                               "429": ERRORS["429"],
-                              "503": _json(_ref("Error"), "Another writer holds the index; retry."),
+                              "503": {**_json(_ref("Error"), "Another writer holds the index; retry."),
+                                      "headers": {"Retry-After": {"description": "Seconds to wait before retrying.",
+                                                                  "schema": {"type": "integer", "minimum": 1}}}},
                               "500": ERRORS["500"]}}},
             "/berkas/{article_id}": {"get": {
                 "summary": "The original file of a document article, as ingested", "operationId": "originalFile",
