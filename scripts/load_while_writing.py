@@ -133,7 +133,7 @@ def new_articles(folder: Path, count: int, run: str) -> Path:
         for n in range(count):
             f.write(json.dumps({"id": f"masuk-{run}-{n}", "title": f"Tambatan perahu nelayan pesisir nomor {n}",
                                 "source": "Uji ingest", "date": "2025-09-01",
-                                "text": f"Nelayan pesisir desa {n} kini memakai tambatan perahu baru. Dermaga "
+                                "text": f"Nelayan pesisir desa {n} ({run}) kini memakai tambatan perahu baru. Dermaga "
                                         f"sepanjang {n + 20} meter itu dibangun dengan dana desa dan gotong royong "
                                         f"warga selama {n % 7 + 2} bulan."}) + "\n")
     return path
@@ -167,7 +167,8 @@ def one_round(base: str, *, clients: int, seconds: float, token: str | None, ind
         t.start()
     for t in threads:
         t.join()
-    out = {"searches": _summary(searches, seconds), "new_articles_seen": len(seen.seen),
+    out = {"searches": {**_summary(searches, seconds), "status": _statuses(searches)},
+           "new_articles_seen": len(seen.seen),
            "uncommitted": len(seen.uncommitted), "uncommitted_at_the_end": len(seen.recheck())}
     if token:
         out["posts"] = {**_summary(posts, seconds), "status": _statuses(posts)}
