@@ -8,7 +8,7 @@ Against a running ``telusur serve`` on this machine only (127.0.0.1), bounded in
 
 Runs an idle round (searches only) and a writing round: the same searches while one writer POSTs an article a
 second (a 503 — another writer held the lock for 30 s — is retried after 10 s, up to 3 times, and counted as
-``retried``) and, with ``--index``, a background ``telusur ingest`` (niced) of ``--ingest`` new articles runs
+``retried``) and, with ``--index``, a background ``telusur ingest`` of ``--ingest`` new articles runs
 into the served index.
 Every new article a search returns is looked up at once on /api/artikel (and again at the end): a result whose
 article is not committed and published counts as ``uncommitted``. Prints one JSON object: per round p50/p95
@@ -141,7 +141,7 @@ def new_articles(folder: Path, count: int, run: str) -> Path:
 
 def _ingest(index: str, dump: Path, result: dict) -> None:
     started = time.monotonic()
-    run = subprocess.run(["nice", "-n", "10", sys.executable, "-m", "search_app.cli", "ingest", str(dump),
+    run = subprocess.run([sys.executable, "-m", "search_app.cli", "ingest", str(dump),
                           "--index", index, "--quiet"], capture_output=True, text=True, timeout=1800)
     result.update(returncode=run.returncode, seconds=round(time.monotonic() - started, 1),
                   summary=run.stderr.strip().splitlines()[-1:] or [""])
