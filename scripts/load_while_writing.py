@@ -9,7 +9,7 @@ Against a running ``telusur serve`` on this machine only (127.0.0.1), bounded in
 Runs an idle round (searches only) and a writing round: the same searches while one writer POSTs an article a
 second (a 503 — another writer held the lock for 30 s — is retried after 10 s, up to 3 times, and counted as
 ``retried``) and, with ``--index``, a background ``telusur ingest`` of ``--ingest`` new articles runs
-into the served index.
+into the served index; the round goes on until that ingest has finished.
 Every new article a search returns is looked up at once on /api/artikel (and again at the end): a result whose
 article is not committed and published counts as ``uncommitted``. Prints one JSON object: per round p50/p95
 search latency, searches/s, errors, uncommitted results, the POSTs' statuses and p50/p95, the ingest's exit.
@@ -32,6 +32,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 QUERIES = ("Berapa inovasi yang dilahirkan Lampung Barat hingga 2024?", "banjir Padang", "pelayanan publik digital",
@@ -92,10 +93,10 @@ class Visibility:
         return sorted(a for a in self.seen if not self.published(a))
 
 
-def _searcher(base: str, stop: float, out: list, lock: threading.Lock, offset: int, pause: float,
+def _searcher(base: str, done: Callable[[], bool], out: list, lock: threading.Lock, offset: int, pause: float,
               seen: Visibility) -> None:
     n = offset
-    while time.monotonic() < stop and len(out) < MAX_REQUESTS:
+    while not done() and len(out) < MAX_REQUESTS:
         q = urllib.parse.quote(QUERIES[n % len(QUERIES)])
         n += 1
         ms, status, body = _timed(f"{base}/api/search?q={q}&k=10")
@@ -106,9 +107,9 @@ def _searcher(base: str, stop: float, out: list, lock: threading.Lock, offset: i
         time.sleep(pause)
 
 
-def _writer(base: str, token: str, stop: float, out: list, run: str, every: float) -> None:
+def _writer(base: str, token: str, done: Callable[[], bool], out: list, run: str, every: float) -> None:
     n = 0
-    while time.monotonic() < stop:
+    while not done():
         tick = time.monotonic()
         body = {"id": f"load-{run}-{n}", "title": f"Uji beban nomor {n}", "source": "Uji beban",
                 "text": f"Pemerintah desa uji {n} meresmikan program air bersih. Warga menyambut baik program itu "
@@ -154,20 +155,27 @@ def one_round(base: str, *, clients: int, seconds: float, token: str | None, ind
     lock = threading.Lock()
     seen = Visibility(base)
     run = str(int(time.time()))
-    stop = time.monotonic() + seconds
-    threads = [threading.Thread(target=_searcher, args=(base, stop, searches, lock, i, 0.0, seen))
+    started = time.monotonic()
+    ingested: dict = {}
+    ingester = None
+    if index and ingest:  # the round lasts until the ingest has published, so its articles are searched too
+        dump = new_articles(Path(tempfile.mkdtemp(prefix="telusur-load-")), ingest, run)
+        ingester = threading.Thread(target=_ingest, args=(index, dump, ingested))
+        ingester.start()
+
+    def done() -> bool:
+        return time.monotonic() >= started + seconds and not (ingester and ingester.is_alive())
+
+    threads = [threading.Thread(target=_searcher, args=(base, done, searches, lock, i, 0.0, seen))
                for i in range(clients)]
     if token:
-        threads.append(threading.Thread(target=_writer, args=(base, token, stop, posts, run, 1.0)))
-    ingested: dict = {}
-    if index and ingest:
-        dump = new_articles(Path(tempfile.mkdtemp(prefix="telusur-load-")), ingest, run)
-        threads.append(threading.Thread(target=_ingest, args=(index, dump, ingested)))
+        threads.append(threading.Thread(target=_writer, args=(base, token, done, posts, run, 1.0)))
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    out = {"searches": {**_summary(searches, seconds), "status": _statuses(searches)},
+    seconds = time.monotonic() - started
+    out = {"seconds": round(seconds, 1), "searches": {**_summary(searches, seconds), "status": _statuses(searches)},
            "new_articles_seen": len(seen.seen),
            "uncommitted": len(seen.uncommitted), "uncommitted_at_the_end": len(seen.recheck())}
     if token:
@@ -224,9 +232,10 @@ def soak(base: str, *, token: str, pid: int, minutes: float, clients: int, pause
     seen = Visibility(base)
     started = time.monotonic()
     stop = started + minutes * 60
-    threads = [threading.Thread(target=_searcher, args=(base, stop, searches, lock, i, pause, seen))
+    done = lambda: time.monotonic() >= stop  # noqa: E731
+    threads = [threading.Thread(target=_searcher, args=(base, done, searches, lock, i, pause, seen))
                for i in range(clients)]
-    threads.append(threading.Thread(target=_writer, args=(base, token, stop, posts, f"soak{int(time.time())}", 10.0)))
+    threads.append(threading.Thread(target=_writer, args=(base, token, done, posts, f"soak{int(time.time())}", 10.0)))
     for t in threads:
         t.start()
     samples: list[tuple[float, int]] = []
