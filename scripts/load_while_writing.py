@@ -22,7 +22,9 @@ included) every 10 s: the growth from the first sample after the warm-up minute 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import random
 import statistics
 import subprocess
 import sys
@@ -42,6 +44,7 @@ QUERIES = ("Berapa inovasi yang dilahirkan Lampung Barat hingga 2024?", "banjir 
 MAX_REQUESTS = 200_000  # a hard bound whatever the duration
 RETRIES, BUSY_WAIT, RETRIED = 3, 10.0, -503  # a POST answered 503 is retried; counted apart from errors
 NEW = ("load-", "masuk-")  # ids of the articles this tool writes (POST, ingest)
+SYLLABLES = ("ka", "la", "ma", "ra", "su", "ti", "wa", "ngo", "be", "ji", "do", "pe", "ru", "se", "no", "gu", "ha")
 
 
 def _local(url: str) -> str:
@@ -94,10 +97,10 @@ class Visibility:
 
 
 def _searcher(base: str, done: Callable[[], bool], out: list, lock: threading.Lock, offset: int, pause: float,
-              seen: Visibility) -> None:
+              seen: Visibility, queries: tuple[str, ...] = QUERIES) -> None:
     n = offset
     while not done() and len(out) < MAX_REQUESTS:
-        q = urllib.parse.quote(QUERIES[n % len(QUERIES)])
+        q = urllib.parse.quote(queries[n % len(queries)])
         n += 1
         ms, status, body = _timed(f"{base}/api/search?q={q}&k=10")
         with lock:
@@ -112,8 +115,8 @@ def _writer(base: str, token: str, done: Callable[[], bool], out: list, run: str
     while not done():
         tick = time.monotonic()
         body = {"id": f"load-{run}-{n}", "title": f"Uji beban nomor {n}", "source": "Uji beban",
-                "text": f"Pemerintah desa uji {n} meresmikan program air bersih. Warga menyambut baik program itu "
-                        f"dan berharap berlanjut tahun depan dengan anggaran {n * 3} juta rupiah."}
+                "text": f"Pemerintah desa {place('load' + run, n)} meresmikan program air bersih. "
+                        + filler('load' + run, n)}
         request = urllib.request.Request(f"{base}/api/documents", data=json.dumps(body).encode(), method="POST",
                                          headers={"Content-Type": "application/json",
                                                   "Authorization": f"Bearer {token}"})
@@ -134,10 +137,21 @@ def new_articles(folder: Path, count: int, run: str) -> Path:
         for n in range(count):
             f.write(json.dumps({"id": f"masuk-{run}-{n}", "title": f"Tambatan perahu nelayan pesisir nomor {n}",
                                 "source": "Uji ingest", "date": "2025-09-01",
-                                "text": f"Nelayan pesisir desa {n} ({run}) kini memakai tambatan perahu baru. Dermaga "
-                                        f"sepanjang {n + 20} meter itu dibangun dengan dana desa dan gotong royong "
-                                        f"warga selama {n % 7 + 2} bulan."}) + "\n")
+                                "text": f"Nelayan pesisir desa {place('masuk' + run, n)} kini memakai tambatan perahu "
+                                        f"baru. " + filler("masuk" + run, n)}) + "\n")
     return path
+
+
+def place(run: str, n: int) -> str:
+    """A made-up village name, the same for the same (run, n): a query that finds exactly that article."""
+    rnd = random.Random(f"{run}-{n}-place")
+    return "".join(rnd.choice(SYLLABLES) for _ in range(4)).capitalize()
+
+
+def filler(run: str, n: int) -> str:
+    """Made-up words that make each article's body its own (not a wire copy of the others)."""
+    rnd = random.Random(f"{run}-{n}-body")
+    return " ".join("".join(rnd.choice(SYLLABLES) for _ in range(3)) for _ in range(40)) + "."
 
 
 def _ingest(index: str, dump: Path, result: dict) -> None:
@@ -166,7 +180,10 @@ def one_round(base: str, *, clients: int, seconds: float, token: str | None, ind
     def done() -> bool:
         return time.monotonic() >= started + seconds and not (ingester and ingester.is_alive())
 
-    threads = [threading.Thread(target=_searcher, args=(base, done, searches, lock, i, 0.0, seen))
+    names = [f"desa {place('masuk' + run, n)}" for n in range(ingest if ingester else 0)]
+    names += [f"desa {place('load' + run, n)}" for n in range(int(seconds) * 3 if token else 0)]
+    queries = tuple(q for pair in itertools.zip_longest(QUERIES * 50, names) for q in pair if q)
+    threads = [threading.Thread(target=_searcher, args=(base, done, searches, lock, i, 0.0, seen, queries))
                for i in range(clients)]
     if token:
         threads.append(threading.Thread(target=_writer, args=(base, token, done, posts, run, 1.0)))
