@@ -16,7 +16,7 @@ search latency, searches/s, errors, uncommitted results, the POSTs' statuses and
 
 ``--soak MINUTES --pid PID`` instead runs a gentle mixed load (``--clients`` searchers pausing ``--pause`` s
 between searches, one POST every 10 s) and samples the server's resident memory (VmRSS of PID, children
-included) every 10 s: the growth from the first sample after the warm-up minute to the last.
+included) every 10 s: the growth from the first sample after ``--warmup`` seconds to the last.
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ def _children(pid: int) -> list[int]:
     return kids + [g for k in kids for g in _children(k)]
 
 
-def soak(base: str, *, token: str, pid: int, minutes: float, clients: int, pause: float) -> dict:
+def soak(base: str, *, token: str, pid: int, minutes: float, clients: int, pause: float, warmup: float = 60) -> dict:
     """A gentle mixed load for ``minutes``; the server's RSS sampled every 10 s."""
     searches: list[tuple[float, int]] = []
     posts: list[tuple[float, int]] = []
@@ -262,9 +262,9 @@ def soak(base: str, *, token: str, pid: int, minutes: float, clients: int, pause
     for t in threads:
         t.join()
     samples.append((round(time.monotonic() - started), rss_kib(pid)))
-    warm = next((kib for t, kib in samples if t >= 60), samples[0][1])
+    warm = next((kib for t, kib in samples if t >= warmup), samples[0][1])
     last = samples[-1][1]
-    return {"minutes": minutes, "searches": _summary(searches, minutes * 60),
+    return {"minutes": minutes, "searches": {**_summary(searches, minutes * 60), "status": _statuses(searches)},
             "posts": {**_summary(posts, minutes * 60), "status": _statuses(posts)},
             "uncommitted": len(seen.uncommitted), "rss_mib_after_warmup": round(warm / 1024, 1),
             "rss_mib_end": round(last / 1024, 1), "rss_mib_max": round(max(k for _, k in samples) / 1024, 1),
@@ -283,13 +283,15 @@ def main() -> None:
     p.add_argument("--soak", type=float, metavar="MINUTES", help="run a soak instead and report RSS growth")
     p.add_argument("--pid", type=int, help="the server's process id (with --soak)")
     p.add_argument("--pause", type=float, default=1.0, help="seconds each soak client waits between searches")
+    p.add_argument("--warmup", type=float, default=60.0,
+                   help="soak: seconds before the baseline sample (past the server's 'warmed up' line)")
     args = p.parse_args()
     base = _local(args.url)
     if args.soak:
         if not args.pid:
             raise SystemExit("--soak needs --pid (the server's process id)")
         print(json.dumps(soak(base, token=args.token, pid=args.pid, minutes=args.soak, clients=args.clients,
-                              pause=args.pause), indent=1))
+                              pause=args.pause, warmup=args.warmup), indent=1))
         return
     idle = one_round(base, clients=args.clients, seconds=args.seconds, token=None)
     writing = one_round(base, clients=args.clients, seconds=args.seconds, token=args.token, index=args.index,
