@@ -26,7 +26,9 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-_worker = None  # the Embedder of a worker process
+from ingest.encoder import TorchEncoder, is_default_model
+
+_worker: TorchEncoder | None = None  # the encoder of a worker process
 
 
 PR_SET_PDEATHSIG = 1
@@ -42,9 +44,7 @@ def _start_worker(model_id: str, precision: str, parent: int) -> None:
         threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     if os.getppid() != parent:  # the parent died before the death signal was armed
         os._exit(0)
-    from ingest.embed import Embedder
-
-    _worker = Embedder(model_id, precision=precision, threads=1)
+    _worker = TorchEncoder(model_id, precision, threads=1)
 
 
 def _die_with_parent() -> bool:
@@ -63,7 +63,7 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _encode_batch(texts: list[str]) -> np.ndarray:
-    return _worker._embed(texts)
+    return _worker.embed(texts)
 
 
 class EncoderPool:
@@ -79,8 +79,6 @@ class EncoderPool:
     def _workers(self):
         with self._lock:
             if self._pool is None:
-                from ingest.embed import is_default_model
-
                 if is_default_model(self.model_id):  # convert once here, not in every worker at once
                     from ingest.e5_convert import ensure_converted_model
 

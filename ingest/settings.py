@@ -35,6 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chroma_port", "CHROMA_PORT", "8000", "Port of the Chroma server."),
     Setting("collection", "TELUSUR_COLLECTION", "telusur_passages", "Chroma collection name."),
     Setting("mode", "TELUSUR_MODE", "hybrid", "Default ranking: hybrid, dense or bm25."),
+    Setting("answers", "TELUSUR_ANSWERS", "reader",
+            "Answer box: reader (the trained extractive reader), rules (the answer-type baseline) or off."),
     Setting("acronyms", "TELUSUR_ACRONYM_EXPANSION", "off",
             "Expand government/news acronyms both ways in BM25 queries (on/off); list: TELUSUR_ACRONYMS file."),
     Setting("acronyms_file", "TELUSUR_ACRONYMS", "",

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import search_app.evaluate as evaluate  # noqa: E402
 import search_app.search as search  # noqa: E402
+import search_app.tools.evaluate as evaluate  # noqa: E402
 
 
 def old_served(searcher, query, *, k, mode, highlight):

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ingest.analyzer import is_stopword  # noqa: E402
 from ingest.store import Index  # noqa: E402
 from scripts.typo_queries import edit  # noqa: E402
-from search_app.evaluate import read_queries  # noqa: E402
 from search_app.spelling import MIN_COUNT, MIN_LENGTH, SHORT_WORD, WORD, Speller, vocabulary  # noqa: E402
+from search_app.tools.evaluate import read_queries  # noqa: E402
 
 
 def osa(a: str, b: str, limit: int) -> int:

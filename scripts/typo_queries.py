@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingest.analyzer import is_stopword  # noqa: E402
-from search_app.evaluate import read_qrels, read_queries  # noqa: E402
+from search_app.tools.evaluate import read_qrels, read_queries  # noqa: E402
 
 WORD = re.compile(r"[^\W\d_]{4,}")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"

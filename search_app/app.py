@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from ingest import jsonsafe
 from ingest.regions import region_of, short_label
 from ingest.settings import setting
+from search_app.answer_routes import answer_blueprint, box_for
 from search_app.dates_id import format_date_id, format_number_id
 from search_app.documents import (
     LOCK_TIMEOUT,
@@ -32,6 +33,7 @@ from search_app.params import MAX_EXPORT_K, MAX_PAGE, BadRequest, filter_count, 
 from search_app.provenance import UNKNOWN_SOURCE, originals_blueprint, paragraph_pages
 from search_app.query import MAX_QUERY_CHARS, parse_query
 from search_app.ratelimit import RateLimiter, retry_after
+from search_app.reader import Reader
 from search_app.related import related_articles
 from search_app.search import MODES, SORTS, Searcher, SearchResponse, open_searcher
 from search_app.served import served_search
@@ -64,11 +66,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``FLASK_DEBUG`` in the environment is ignored."""
     app = Flask(__name__)
     app.config.update(INDEX=None, SEARCHER=None, DEFAULT_MODE="hybrid", API_TOKEN=None, RATE_LIMIT=None,
-                      MAX_CONTENT_LENGTH=MAX_BODY_BYTES, WRITE_LOCK_TIMEOUT=LOCK_TIMEOUT)
+                      READER=None, ANSWERS=None, MAX_CONTENT_LENGTH=MAX_BODY_BYTES, WRITE_LOCK_TIMEOUT=LOCK_TIMEOUT)
     app.config.update(config or {})
     app.debug = False
     limit = app.config["RATE_LIMIT"]
     limiter = RateLimiter.parse(setting("rate_limit") if limit is None else limit)
+    if app.config["READER"] is None:
+        app.config["READER"] = Reader()
     app.json.ensure_ascii = False
     app.jinja_env.filters.update(tanggal=format_date_id, angka=format_number_id, wilayah=region_label,
                                  web_url=web_url)
@@ -80,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return app.config["SEARCHER"]
 
     app.register_blueprint(originals_blueprint(lambda: searcher().index))
+    app.register_blueprint(answer_blueprint(searcher, run_search, app))
     app.jinja_env.globals.update(unknown_source=UNKNOWN_SOURCE)
 
     def api_token() -> str:
@@ -100,7 +105,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def security_headers(response):
-        response.headers.update(SECURITY_HEADERS)
+        for name, value in SECURITY_HEADERS.items():  # a route may set its own (the answer frame's framing)
+            response.headers.setdefault(name, value)
         return response
 
     @app.errorhandler(BadRequest)
@@ -134,7 +140,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         overview = None if response else index_overview(searcher().index)
         return render_template("search.html", params=params, response=response, examples=EXAMPLES,
                                empty_index=searcher().index.article_count() == 0, active_filters=active,
-                               overview=overview,
+                               overview=overview, answer_src=answer_src(params, response),
                                regions=region_tree(response.facets["region"]) if response else [],
                                pages=page_numbers(response) if response else [])
 
@@ -149,7 +155,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             name = _slug(params["query"]) or "saringan"
             return Response("\ufeff" + to_csv(response), mimetype="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="telusur-{name}.csv"'})
-        return jsonify(response.to_json())
+        box = box_for(app, response)
+        return jsonify(response.to_json() | {"answer_box": box.to_json() if box else None})
 
     @app.get("/feed")
     def feed():
@@ -208,6 +215,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return jsonify(articles=statuses, count=len(statuses)), 201 if added else 200
 
     return app
+
+
+def answer_src(params: dict[str, Any], response: SearchResponse | None) -> str | None:
+    """Where the page fetches its answer box from (first page of a question with results), else None."""
+    if not response or not response.results or response.page != 1 or not params["query"]:
+        return None
+    return url_for("answers.answer_frame", **url_args(params, page=1))
 
 
 def json_body() -> object:

@@ -58,10 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--served", action="store_true",
                    help="rank as the web page and /api/search do (must-match, one per article and wire-copy "
                         "cluster, relaxation, spelling); also count empty pages")
+    p.add_argument("--answers", nargs="?", const="reader", choices=("reader", "rules"), default=None,
+                   help="also score the answer box against each query's answers (reader, the default, or rules)")
+    p.add_argument("--part", choices=("train", "calibration", "validation"), default=None,
+                   help="only the queries of one part of the split (the reader's split by passage)")
     p.add_argument("--json", action="store_true", help="one JSON object instead of text")
 
     p = sub.add_parser("bench", help="Measure embedding, ingest and query speed at a realistic index size.")
-    from search_app.bench import add_arguments
+    from search_app.tools.bench import add_arguments
 
     add_arguments(p)
 
@@ -107,16 +111,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from search_app.answer import METHODS, answer_box
+    from search_app.reader import Reader
     from search_app.search import open_searcher
     from search_app.served import notices, served_search
 
     searcher = open_searcher(args.index)
     response = served_search(searcher, args.query, k=args.k, mode=args.mode or setting("mode"), facets=False)
+    method = setting("answers")
+    box = answer_box(response.searched or response.query, response.results, reader=Reader(), method=method
+                     ) if method in METHODS else None
     if args.json:
-        print(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
+        body = response.to_json() | {"answer_box": box.to_json() if box else None}
+        print(json.dumps(body, ensure_ascii=False, indent=2))
         return 0
     for line in notices(response):
         print(line)
+    if box:
+        print(f"Jawaban: {box.text}  (sumber: {box.title} — {box.source or 'sumber tidak diketahui'})\n")
     if not response.results:
         print("Tidak ada hasil.")
     for r in response.results:
@@ -140,7 +152,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from search_app.bench import run_and_report
+    from search_app.tools.bench import run_and_report
 
     return run_and_report(args)
 
@@ -148,11 +160,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from search_app.evaluate import format_metrics, run_eval
+    from search_app.tools.evaluate import format_metrics, run_eval
 
     metrics = run_eval(corpus=[Path(c) for c in args.corpus], queries=Path(args.queries), qrels=Path(args.qrels),
                        index_dir=Path(args.index) if args.index else None, mode=args.mode, limit=args.limit,
-                       served=args.served)
+                       served=args.served, part=args.part, answers=args.answers)
     print(json.dumps(metrics) if args.json else format_metrics(metrics))
     return 0
 

@@ -117,10 +117,10 @@ def test_healthz_answers_before_the_model_is_loaded_and_warm_up_loads_it(demo_in
 
     cold = make_app(str(demo_index.directory), warm=False)
     assert cold.test_client().get("/healthz").get_json()["articles"] > 30
-    assert cold.config["SEARCHER"].embedder._model is None  # /healthz did not need the model
+    assert not cold.config["SEARCHER"].embedder.loaded  # /healthz did not need the model
     warm = make_app(str(demo_index.directory))
     assert warm.test_client().get("/healthz").status_code == 200
     deadline = time.monotonic() + 180
-    while warm.config["SEARCHER"].embedder._model is None and time.monotonic() < deadline:
+    while not warm.config["SEARCHER"].embedder.loaded and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert warm.config["SEARCHER"].embedder._model is not None  # loaded in the background, no request asked
+    assert warm.config["SEARCHER"].embedder.loaded  # loaded in the background, no request asked

@@ -1,4 +1,4 @@
-"""`telusur eval` (text and JSON, latency, index reuse) and `python -m search_app.tune` on a tiny judged split."""
+"""`telusur eval` (text and JSON, latency, index reuse) and `python -m search_app.tools.tune` on a tiny judged split."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_eval_reports_metrics_and_latency_and_reuses_its_index(split, tmp_path, 
 
 
 def test_tune_reports_every_fusion_and_ascends(split, capsys):
-    from search_app.tune import main
+    from search_app.tools.tune import main
 
     main([str(split), "--ascent"])
     out = capsys.readouterr().out

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from search_app.metrics import evaluate_run, mrr_at, ndcg_at, percentile, precision_at, recall_at
+from search_app.tools.metrics import evaluate_run, mrr_at, ndcg_at, percentile, precision_at, recall_at
 
 
 def test_ndcg_single_relevant_at_rank_two():

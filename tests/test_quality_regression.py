@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from scripts.typo_queries import misspell
-from search_app.evaluate import read_qrels, read_queries, run_eval
+from search_app.tools.evaluate import read_qrels, read_queries, run_eval
 
 EXPECTED = Path(__file__).with_name("expected_scores.json")
 SPLITS = ("tydiqa-id-goldp", "facqa-news-qa")

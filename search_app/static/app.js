@@ -18,4 +18,15 @@
   if (panel && panel.dataset.filters === "0" && window.matchMedia("(max-width: 60rem)").matches) {
     panel.open = false;
   }
+
+  // The answer box arrives after the results: the server renders it (/jawaban), this inserts it above them.
+  var slot = document.getElementById("jawaban");
+  if (slot && slot.dataset.src && window.fetch && window.DOMParser) {
+    fetch(slot.dataset.src, {credentials: "same-origin"}).then(function (reply) {
+      return reply.ok ? reply.text() : "";
+    }).then(function (html) {
+      var box = new DOMParser().parseFromString(html, "text/html").querySelector(".answer-box");
+      if (box) slot.appendChild(document.importNode(box, true));
+    }).catch(function () { /* no box: the results are already on the page */ });
+  }
 })();

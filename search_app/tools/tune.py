@@ -1,6 +1,6 @@
 """Fit the hybrid weights on dev splits: collect every candidate's signals once, then search weights.
 
-``python -m search_app.tune DATA/tydiqa-id-goldp DATA/facqa-news-qa [--limit N]`` indexes each split with the
+``python -m search_app.tools.tune DATA/tydiqa-id-goldp DATA/facqa-news-qa [--limit N]`` indexes each split with the
 product's ingest (reusing ``telusur eval``'s index), scores candidates with the product's own signals
 (``Searcher.signals``), and prints nDCG@10 per split for dense, BM25, RRF, min-max and z-score fusions and a
 coordinate ascent over ``HybridWeights`` that maximises the mean over the splits.
@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from search_app import fuse
-from search_app.evaluate import eval_searcher, read_qrels, read_queries
-from search_app.metrics import ndcg_at
 from search_app.search import DENSE_DEPTH, LEXICAL_DEPTH, Signals
+from search_app.tools.evaluate import eval_searcher, read_qrels, read_queries
+from search_app.tools.metrics import ndcg_at
 
 Collected = list[tuple[Signals, list[str], dict[str, float]]]  # signals, article of each candidate, qrels
 

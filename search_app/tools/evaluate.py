@@ -1,6 +1,6 @@
 """The evaluation harness: index a corpus with the product's own ingest, run queries, score against qrels.
 
-Runnable on its own: ``python -m search_app.evaluate --corpus C --queries Q --qrels R`` (= ``telusur eval``).
+Runnable on its own: ``python -m search_app.tools.evaluate --corpus C --queries Q --qrels R`` (= ``telusur eval``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from ingest.embed import Embedder
 from ingest.pipeline import ingest_paths
 from ingest.settings import setting
 from ingest.store import Index
-from search_app.metrics import evaluate_run, percentile
 from search_app.search import Searcher
 from search_app.served import MATCH_STEPS, served_search
+from search_app.tools.metrics import evaluate_run, percentile
+from search_app.tools.reader_data import part_of
 
 DEPTH = 100
 
@@ -88,13 +89,15 @@ def eval_searcher(corpus: Path | Sequence[Path], index_dir: Path | None = None) 
 
 def run_eval(*, corpus: Path | Sequence[Path], queries: Path, qrels: Path, index_dir: Path | None = None,
              mode: str = "hybrid", searcher: Searcher | None = None, limit: int | None = None,
-             served: bool = False) -> dict:
+             served: bool = False, part: str | None = None, answers: str | None = None) -> dict:
     """Metrics and query latency for one query set / mode over a corpus (or several, ingested together).
     ``served``: rank as the web page and the API do (``served_ranking``), and count empty pages and the
-    match steps that answered."""
+    match steps that answered. ``part``: only the queries of one part of the split (``reader_data.part_of``).
+    ``answers``: also the short-answer metrics of that method (``reader`` or ``rules``; answer_eval.py)."""
     judged = read_qrels(qrels)
     searcher = searcher or eval_searcher(corpus, index_dir)
-    pairs = [(qid, text) for qid, text in read_queries(queries) if qid in judged][:limit]
+    pairs = [(qid, text) for qid, text in read_queries(queries) if qid in judged and (
+        part is None or part_of(queries.parent.name, next(iter(judged[qid]))) == part)][:limit]
     judged = {qid: judged[qid] for qid, _ in pairs}
     article_ranking(searcher, pairs[0][1], mode) if pairs else None  # warm-up: model load, index load
     run: dict[str, list[str]] = {}
@@ -113,20 +116,31 @@ def run_eval(*, corpus: Path | Sequence[Path], queries: Path, qrels: Path, index
     if served:
         metrics.update(served=True, empty=sum(not ranking for ranking in run.values()),
                        match={step: steps[step] for step in MATCH_STEPS})
+    if part:
+        metrics["part"] = part
+    if answers:
+        from search_app.reader import Reader
+        from search_app.tools.answer_eval import read_answers, run_answer_eval
+
+        questions = read_answers(queries, judged, part)
+        metrics.update(run_answer_eval(searcher, questions, method=answers, reader=Reader(), mode=mode)[0])
     return metrics
 
 
 def format_metrics(m: dict) -> str:
     served = f" served: empty={m['empty']} match={m['match']}" if m.get("served") else ""
+    answers = (f"\nanswers ({m['answer_method']}): questions={m['answer_questions']} EM={m['answer_em']:.4f} "
+               f"F1={m['answer_f1']:.4f} coverage={m['answer_coverage']:.4f} precision={m['answer_precision']:.4f} "
+               f"latency p50={m['answer_latency_ms_p50']:.1f} ms p95={m['answer_latency_ms_p95']:.1f} ms"
+               if "answer_method" in m else "")
     return (f"mode={m['mode']}{' (served)' if served else ''} "
             f"queries={m['queries']} nDCG@10={m['ndcg@10']:.4f} MRR@10={m['mrr@10']:.4f} "
             f"R@10={m['recall@10']:.4f} R@100={m['recall@100']:.4f} P@1={m['p@1']:.4f} "
-            f"latency p50={m['latency_ms_p50']:.1f} ms p95={m['latency_ms_p95']:.1f} ms{served}")
+            f"latency p50={m['latency_ms_p50']:.1f} ms p95={m['latency_ms_p95']:.1f} ms{served}{answers}")
 
 
 if __name__ == "__main__":
+    import subprocess
     import sys
 
-    from search_app.cli import main
-
-    sys.exit(main(["eval", *sys.argv[1:]]))
+    sys.exit(subprocess.call([sys.executable, "-m", "search_app.cli", "eval", *sys.argv[1:]]))

@@ -1,6 +1,6 @@
 """``telusur bench``: how fast Telusur embeds, ingests and answers on this machine, at a realistic index size.
 
-Runnable on its own: ``python -m search_app.bench [--passages N] [--json OUT]`` (same as ``telusur bench``).
+Runnable on its own: ``python -m search_app.tools.bench [--passages N] [--json OUT]`` (same as ``telusur bench``).
 
 Stages (``--stages``, default all, each runnable alone):
 
@@ -10,7 +10,7 @@ Stages (``--stages``, default all, each runnable alone):
   query encoding latency with the serving thread setting.
 - ``ingest``: ``telusur ingest`` (a real process) on real indosum articles with an empty embedding cache,
   its passages/s and peak RSS; then the same command again (re-ingest of the unchanged corpus).
-- ``index``: builds or reuses an index of ``--passages`` passages (search_app/benchcorpus.py: the real
+- ``index``: builds or reuses an index of ``--passages`` passages (search_app/tools/benchcorpus.py: the real
   corpora, then synthetic passages recombining real sentences with vectors derived from real ones).
 - ``serve``: a real ``telusur serve`` process on that index: time to ready and to the first answer, then
   query latency through the HTTP API with real dev queries (tydiqa-id-goldp and facqa-news-qa ``valid``)
@@ -46,7 +46,6 @@ LIBRARIES = ("torch", "sentence-transformers", "transformers", "chromadb", "bm25
              "gunicorn", "flask")
 STAGES = ("machine", "embed", "ingest", "index", "serve")
 DATE_FILTER = ("2017-01-01", "2017-12-31")
-DEFAULT_ROOT = Path.home() / ".cache" / "telusur" / "bench"  # benchmark indexes, reused across runs
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -107,12 +106,12 @@ def machine_info() -> dict:
     """CPU, cores, bf16 support, load, thread settings and library versions."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from ingest.embed import _cpu_flags, cpu_has_bf16, resolve_precision
+    from ingest.encoder import cpu_flags, cpu_has_bf16, resolve_precision
     from ingest.settings import setting
 
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
-    flags = _cpu_flags()
+    flags = cpu_flags()
     versions = {"python": platform.python_version()}
     for name in LIBRARIES:
         try:
@@ -264,7 +263,7 @@ def query_encode_ms(embedder, repeat: int) -> dict:
     """Single-query encoding latency (ms, median) with one torch thread, as the server runs it."""
     import torch
 
-    from search_app.benchcorpus import data_dir
+    from search_app.tools.benchcorpus import data_dir
 
     queries = dev_queries(data_dir())[:40]
     torch.set_num_threads(1)
@@ -440,7 +439,7 @@ def concurrent(port: int, queries: Sequence[str], clients: int, per_client: int)
 def filter_scenarios(index_dir: Path) -> dict[str, tuple[str, float]]:
     """Query-string suffix and passage share of each scenario: no filter, one year, one outlet (~5%)."""
     from ingest.store import Index
-    from search_app.benchcorpus import source_shares
+    from search_app.tools.benchcorpus import source_shares
 
     index = Index(index_dir)
     total = max(index.passage_count(), 1)
@@ -600,7 +599,7 @@ def build_parser() -> argparse.ArgumentParser:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--passages", type=int, default=100_000, help="index size for the query stage (default 100000)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to OUT")
-    p.add_argument("--dir", type=Path, help=f"benchmark index folder (default {DEFAULT_ROOT}/pN, reused)")
+    p.add_argument("--dir", type=Path, help="benchmark index folder (default ~/.cache/telusur/bench/pN, reused)")
     p.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}")
     p.add_argument("--repeat", type=int, default=3, help="repetitions of every timing (default 3)")
     p.add_argument("--queries", type=int, default=100, help="queries per round and filter scenario (default 100)")
@@ -615,7 +614,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
-    from search_app.benchcorpus import build_index, data_dir
+    from search_app.tools.benchcorpus import DEFAULT_ROOT, build_index, data_dir
 
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
     unknown = set(stages) - set(STAGES)

@@ -1,6 +1,6 @@
 """Benchmark indexes of a chosen size, built from real Indonesian text.
 
-Runnable on its own: ``python -m search_app.benchcorpus N [--dir DIR]`` builds (or reuses) an index of about
+Runnable on its own: ``python -m search_app.tools.benchcorpus N [--dir DIR]`` builds (or reuses) an index of about
 N passages and prints its composition.
 
 - Real part: the corpora in ``$TELUSUR_DATA`` (indosum-news articles, tydiqa-id-goldp and facqa-news-qa
@@ -44,7 +44,8 @@ from ingest.pipeline import Ingester
 from ingest.settings import setting
 from ingest.split import split_passages, split_sentences
 from ingest.store import Index
-from search_app.bench import DEFAULT_ROOT
+
+DEFAULT_ROOT = Path.home() / ".cache" / "telusur" / "bench"  # benchmark indexes, reused across runs
 
 RECIPE_VERSION = 1
 CORPORA = ("indosum-news", "tydiqa-id-goldp", "facqa-news-qa")
@@ -249,7 +250,7 @@ def source_shares(index: Index) -> Counter:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m search_app.benchcorpus", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m search_app.tools.benchcorpus", description=__doc__.split("\n")[0])
     parser.add_argument("passages", type=int)
     parser.add_argument("--dir", type=Path, default=None, help=f"index folder (default {DEFAULT_ROOT}/pN)")
     args = parser.parse_args(argv)

@@ -1,0 +1,122 @@
+"""The extractive reader: multilingual-e5-small read as "question + passage", start/end scores per token.
+
+The reader is the converted multilingual-e5-small (``ingest.e5_convert``) with its top ``trained_layers``
+transformer layers and a start/end head fine-tuned here on the development splits
+(``python -m search_app.tools.train_reader``; weights in ``search_app/data/reader/``, bf16). Its lower layers and
+word embeddings are the converted model's own, so the committed file holds only what training changed.
+
+A window's first token (``<s>``) stands for "no answer here": a span's ``margin`` is its start + end score minus the
+first token's, the SQuAD 2.0 rule; a positive margin means the reader prefers the span to no answer.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from search_app.reader_model import ReaderModel
+
+READER_DIR = Path(__file__).resolve().parent / "data" / "reader"
+WEIGHTS = "reader.safetensors"
+CONFIG = "reader.json"
+MAX_ANSWER_TOKENS = 24
+QUESTION_TOKENS = 48  # a question is cut to this many tokens
+
+
+@dataclass(frozen=True)
+class Span:
+    """The best answer span of one context: ``text == context[start:end]``; ``margin`` over no answer."""
+
+    context: int
+    start: int
+    end: int
+    text: str
+    margin: float
+
+
+class Reader:
+    """Loads the committed reader weights on first use and reads question + contexts."""
+
+    def __init__(self, directory: Path = READER_DIR, *, window_tokens: int = 192, threads: int | None = None):
+        self.directory = directory
+        self.window_tokens = window_tokens
+        self.threads = threads
+        self._loaded: tuple[ReaderModel, object] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return (self.directory / WEIGHTS).is_file()
+
+    def _load(self) -> tuple[ReaderModel, object]:
+        import torch
+        from safetensors.torch import load_file
+
+        from search_app.reader_model import ReaderModel, base_model, trained_parameter_names
+
+        with self._lock:
+            if self._loaded is None:
+                if self.threads:
+                    torch.set_num_threads(self.threads)
+                config = json.loads((self.directory / CONFIG).read_text())
+                encoder, tokenizer = base_model()
+                model = ReaderModel(encoder)
+                state = {name: tensor.float() for name, tensor in load_file(str(self.directory / WEIGHTS)).items()}
+                missing = set(trained_parameter_names(model, config["trained_layers"])) - set(state)
+                if missing:
+                    raise RuntimeError(f"{self.directory / WEIGHTS}: missing {len(missing)} tensors")
+                model.load_state_dict(state, strict=False)
+                self._loaded = (model.to(torch.bfloat16).eval(), tokenizer)
+        return self._loaded
+
+    def read(self, question: str, contexts: list[str]) -> list[Span]:
+        """The best span of each context that has one (at most one per context), best margin first."""
+        if not contexts:
+            return []
+        import torch
+
+        model, tokenizer = self._load()
+        encoded = encode_windows(tokenizer, question, contexts, self.window_tokens)
+        with torch.inference_mode():
+            starts, ends = model(torch.tensor(encoded["input_ids"]), torch.tensor(encoded["attention_mask"]))
+        spans = decode_spans(starts.float().numpy(), ends.float().numpy(), encoded, contexts)
+        return sorted(spans, key=lambda s: -s.margin)
+
+
+def encode_windows(tokenizer, question: str, contexts: list[str], window_tokens: int, stride: int = 64) -> dict:
+    """Question + context windows (long contexts overlap by ``stride`` tokens), padded to the longest."""
+    question_ids = tokenizer(question, add_special_tokens=False)["input_ids"][:QUESTION_TOKENS]
+    question = tokenizer.decode(question_ids)
+    return tokenizer([question] * len(contexts), contexts, truncation="only_second", max_length=window_tokens,
+                     stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True, padding=True)
+
+
+def decode_spans(starts: np.ndarray, ends: np.ndarray, encoded, contexts: list[str]) -> list[Span]:
+    """Best span per context over its windows: start <= end < start + MAX_ANSWER_TOKENS, context tokens only."""
+    best: dict[int, Span] = {}
+    for window, context_index in enumerate(encoded["overflow_to_sample_mapping"]):
+        sequence_ids = encoded.sequence_ids(window)
+        in_context = np.array([sid == 1 for sid in sequence_ids])
+        if not in_context.any():
+            continue
+        start_scores = np.where(in_context, starts[window], -np.inf)
+        end_scores = np.where(in_context, ends[window], -np.inf)
+        pair = start_scores[:, None] + end_scores[None, :]
+        length = np.arange(len(in_context))
+        allowed = (length[None, :] >= length[:, None]) & (length[None, :] < length[:, None] + MAX_ANSWER_TOKENS)
+        pair = np.where(allowed, pair, -np.inf)
+        i, j = np.unravel_index(int(np.argmax(pair)), pair.shape)
+        margin = float(pair[i, j] - (starts[window][0] + ends[window][0]))
+        offsets = encoded["offset_mapping"][window]
+        context = contexts[context_index]
+        start, end = offsets[i][0], offsets[j][1]
+        text = context[start:end]
+        if text.strip() and (context_index not in best or margin > best[context_index].margin):
+            best[context_index] = Span(context_index, start, end, text, margin)
+    return list(best.values())

@@ -1,0 +1,169 @@
+"""Train the extractive reader on CPU from the development splits (one reproducible command, fixed seeds).
+
+``python -m search_app.tools.train_reader [--data ../shared/data] [--out search_app/data/reader]``
+
+Fine-tunes the top ``--layers`` layers of the converted multilingual-e5-small and a start/end head on the ``train``
+part of tydiqa-id-goldp and facqa-news-qa (``search_app/tools/reader_data.py``: positives from the gold answer
+spans, one BM25 hard negative per question whose target is "no answer"), in bf16 autocast, batches of similar
+length. Writes only the tensors it changed (bf16 safetensors) and ``reader.json`` (how they were made).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from search_app.reader import CONFIG, READER_DIR, WEIGHTS
+from search_app.reader_model import ReaderModel, base_model, trained_parameter_names
+from search_app.tools.reader_data import SPLITS, Example, examples
+
+
+def features(tokenizer, batch: list[Example], window_tokens: int) -> dict[str, torch.Tensor]:
+    """Token ids of question + context and the answer's start/end token (0, the ``<s>`` token, for none).
+
+    A context longer than the window is cut to the window that holds the answer's start (or its first window).
+    """
+    encoded = tokenizer([e.question for e in batch], [e.context for e in batch], truncation="only_second",
+                        max_length=window_tokens, stride=64, return_overflowing_tokens=True,
+                        return_offsets_mapping=True, padding=True)
+    chosen: dict[int, tuple[int, int, int]] = {}
+    for window, index in enumerate(encoded["overflow_to_sample_mapping"]):
+        example = batch[index]
+        start = end = 0
+        if example.answer_start >= 0:
+            answer_end = example.answer_start + len(example.answer)
+            tokens = [t for t, sid in enumerate(encoded.sequence_ids(window)) if sid == 1]
+            offsets = encoded["offset_mapping"][window]
+            if tokens and offsets[tokens[0]][0] <= example.answer_start and offsets[tokens[-1]][1] >= answer_end:
+                start = next(t for t in tokens if offsets[t][1] > example.answer_start)
+                end = next(t for t in reversed(tokens) if offsets[t][0] < answer_end)
+        if index not in chosen or (start and not chosen[index][1]):
+            chosen[index] = (window, start, end)
+    rows = [chosen[i] for i in sorted(chosen)]
+    pick = [w for w, _, _ in rows]
+    return {"input_ids": torch.tensor(encoded["input_ids"])[pick],
+            "attention_mask": torch.tensor(encoded["attention_mask"])[pick],
+            "start": torch.tensor([s for _, s, _ in rows]), "end": torch.tensor([e for _, _, e in rows])}
+
+
+def batches(items: list[Example], size: int, rng: random.Random) -> list[list[Example]]:
+    """Shuffled batches of examples of similar length (sorted within chunks of 50 batches)."""
+    items = items[:]
+    rng.shuffle(items)
+    chunk = size * 50
+    out: list[list[Example]] = []
+    for begin in range(0, len(items), chunk):
+        part = sorted(items[begin:begin + chunk], key=lambda e: len(e.context) + len(e.question))
+        out.extend(part[i:i + size] for i in range(0, len(part), size))
+    rng.shuffle(out)
+    return out
+
+
+def train(data: Path, out: Path, *, layers: int, epochs: int, batch_size: int, lr: float, window_tokens: int,
+          seed: int, limit: int | None, threads: int | None, negatives: float = 1.0, log=print) -> dict:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if threads:
+        torch.set_num_threads(threads)
+    started = time.perf_counter()
+    items: list[Example] = []
+    for split in SPLITS:
+        items += examples(data / split, "train")
+    rng = random.Random(seed)
+    items = [e for e in items if e.answer_start >= 0 or rng.random() < negatives]
+    if limit:
+        items = rng.sample(items, min(limit, len(items)))
+    log(f"{len(items)} training examples ({sum(e.answer_start < 0 for e in items)} without the answer)")
+    encoder, tokenizer = base_model()
+    model = ReaderModel(encoder)
+    trained = set(trained_parameter_names(model, layers))
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad = name in trained
+    parameters = [p for n, p in model.named_parameters() if n in trained]
+    optimizer = torch.optim.AdamW(parameters, lr=lr, weight_decay=0.01)
+    plan = [batches(items, batch_size, rng) for _ in range(epochs)]
+    steps = sum(len(p) for p in plan)
+    warmup = max(1, steps // 20)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+    loss_fn = torch.nn.CrossEntropyLoss()
+    model.train()
+    step, recent = 0, []
+    for epoch, epoch_batches in enumerate(plan, 1):
+        for batch in epoch_batches:
+            f = features(tokenizer, batch, window_tokens)
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                starts, ends = model(f["input_ids"], f["attention_mask"])
+            loss = (loss_fn(starts.float(), f["start"]) + loss_fn(ends.float(), f["end"])) / 2
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            recent.append(float(loss.detach()))
+            if step % 20 == 0 or step == steps:
+                log(f"epoch {epoch} step {step}/{steps} loss {np.mean(recent):.3f} "
+                    f"{time.perf_counter() - started:.0f} s")
+                recent = []
+        save(model, trained, out, {"trained_layers": layers, "epochs_done": epoch})
+    seconds = time.perf_counter() - started
+    info = {"trained_layers": layers, "epochs": epochs, "batch_size": batch_size, "lr": lr,
+            "window_tokens": window_tokens, "seed": seed, "examples": len(items), "negatives": negatives,
+            "limit": limit,
+            "training_seconds": round(seconds), "threads": torch.get_num_threads(),
+            "command": "python -m search_app.tools.train_reader " + " ".join(sys.argv[1:])}
+    save(model, trained, out, info)
+    return info
+
+
+def save(model: ReaderModel, trained: set[str], out: Path, info: dict) -> None:
+    """The changed tensors as bf16 safetensors and ``reader.json`` (written atomically)."""
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    state = {n: t.detach().to(torch.bfloat16).contiguous() for n, t in model.state_dict().items() if n in trained}
+    save_file(state, str(out / (WEIGHTS + ".tmp")))
+    os.replace(out / (WEIGHTS + ".tmp"), out / WEIGHTS)
+    (out / (CONFIG + ".tmp")).write_text(json.dumps(info, indent=2) + "\n")
+    os.replace(out / (CONFIG + ".tmp"), out / CONFIG)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m search_app.tools.train_reader", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=Path(os.environ.get("TELUSUR_DATA", "../shared/data")))
+    parser.add_argument("--out", type=Path, default=READER_DIR)
+    parser.add_argument("--layers", type=int, default=8, help="top layers to fine-tune (default 8)")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=6e-5)
+    parser.add_argument("--window", type=int, default=192, help="tokens of question + passage (default 192)")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--limit", type=int, default=None, help="train on this many examples only (a quick run)")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--negatives", type=float, default=1.0,
+                        help="share of the questions whose hard negative is trained on (default 1)")
+    args = parser.parse_args(argv)
+    for split in SPLITS:
+        if not (args.data / split / "qrels.tsv").is_file():
+            print(f"error: {args.data / split}: no development split there (set --data or TELUSUR_DATA)",
+                  file=sys.stderr)
+            return 2
+    info = train(args.data, args.out, layers=args.layers, epochs=args.epochs, batch_size=args.batch_size,
+                 lr=args.lr, window_tokens=args.window, seed=args.seed, limit=args.limit, threads=args.threads,
+                 negatives=args.negatives)
+    print(json.dumps(info))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""The answer box: span extraction (property), answer types and the rules baseline, metrics (hand-computed),
+abstention, the seed question end to end, the API field and escaping."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from search_app.answer import AnswerBox, answer_box, reading_window
+from search_app.answer_rules import rule_answer
+from search_app.answer_types import expected_type
+from search_app.reader import Reader, decode_spans, encode_windows
+from search_app.tools.answer_eval import answer_metrics, exact_match, normalize_answer, token_f1
+from tests.conftest import REPO
+
+SEED_QUESTION = "Berapa inovasi yang telah dilahirkan Lampung Barat hingga 2024?"
+WORDS = st.sampled_from(["Bupati", "Liwa", "132", "inovasi", "daerah,", "tahun", "2024.", "Lampung", "Barat",
+                         "«kutip»", "naïve", "Jl.", "Rp1,5", "miliar", "—", "ﬁle", "Ⅻ", "😀", "日本", "e\u0301", "x"])
+CONTEXTS = st.lists(st.lists(WORDS, min_size=1, max_size=120).map(" ".join), min_size=1, max_size=3)
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from search_app.reader_model import base_model
+
+    return base_model()[1]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(contexts=CONTEXTS, seed=st.integers(0, 2**32 - 1), window=st.sampled_from([32, 64, 192]))
+def test_a_decoded_span_is_always_text_of_its_context(tokenizer, contexts, seed, window):
+    encoded = encode_windows(tokenizer, "Berapa inovasi di Lampung Barat?", contexts, window, stride=16)
+    rng = np.random.default_rng(seed)
+    shape = np.array(encoded["input_ids"]).shape
+    spans = decode_spans(rng.normal(size=shape) * 5, rng.normal(size=shape) * 5, encoded, contexts)
+    assert len({s.context for s in spans}) == len(spans) <= len(contexts)
+    for span in spans:
+        assert span.text and span.text == contexts[span.context][span.start:span.end]
+
+
+@settings(max_examples=40, deadline=None)
+@given(passage=st.lists(WORDS, min_size=1, max_size=400).map(" ".join), answer=st.sampled_from(["132", "Liwa", ""]))
+def test_the_reading_window_is_a_slice_of_the_passage_at_its_offset(passage, answer):
+    from search_app.search import Result
+
+    result = Result(rank=1, score=1.0, article_id="a", passage_id="p", title="t", date=None, source="s", url="",
+                    category="", passage=passage, passage_html="", answer=answer or None, position=0)
+    window, offset = reading_window(result)
+    assert passage[offset:offset + len(window)] == window and len(window) <= 700
+
+
+def test_answer_types_follow_the_question_word():
+    assert expected_type(SEED_QUESTION) == "quantity"
+    assert expected_type("Kapan PBB didirikan?") == "date"
+    assert expected_type("Tahun berapa jembatan itu dibangun?") == "date"
+    assert expected_type("Siapa yang membuka Bimtek Inovasi Daerah?") == "person"
+    assert expected_type("Di mana Douwes Dekker dilahirkan?") == "place"
+    assert expected_type("Apa nama aplikasi layanan itu?") == "name"
+    assert expected_type("Mengapa inovasi daerah penting?") is None
+    assert expected_type("Bagaimana cara mendaftar?") is None
+    assert expected_type("banjir Padang -APBD") is None  # keywords: no box
+
+
+def test_rules_pick_a_span_of_the_expected_type_new_to_the_question():
+    passage = ("Hingga 2024 Kabupaten Lampung Barat telah melahirkan 132 inovasi daerah. "
+               "Bupati Parosil Mabsus menyampaikannya di Liwa pada 12 Agustus 2024.")
+    found = rule_answer(SEED_QUESTION, [passage], "quantity")
+    assert found.text == "132 inovasi" and passage[found.start:found.end] == found.text
+    assert rule_answer("Siapa bupati Lampung Barat?", [passage], "person").text == "Parosil Mabsus"
+    assert rule_answer("Kapan bupati menyampaikannya di Liwa?", [passage], "date").text == "12 Agustus 2024"
+    assert rule_answer(SEED_QUESTION, ["Tidak ada angka di sini."], "quantity") is None
+
+
+def test_normalisation_and_metrics_by_hand():
+    assert normalize_answer("  Pasuruan,  Jawa Timur! ") == "pasuruan jawa timur"
+    assert exact_match("pasuruan, Jawa timur", "Pasuruan, Jawa Timur") == 1.0
+    assert token_f1("Pasuruan", "Pasuruan, Jawa Timur") == pytest.approx(2 * 1 * (1 / 3) / (1 + 1 / 3))  # 0.5
+    assert token_f1("Jakarta", "Pasuruan") == 0.0 and token_f1("", "Pasuruan") == 0.0
+    golds = {"q1": ["24 Oktober 1945"], "q2": ["Yoo Kerl", "Kerl"], "q3": ["132 inovasi"], "q4": ["Liwa"]}
+    predictions = {"q1": "24 Oktober 1945", "q2": "arsitek Yoo Kerl", "q3": None, "q4": "Jakarta"}
+    m = answer_metrics(predictions, golds)
+    # q1 EM 1 F1 1; q2 EM 0, F1 max(2*(2/3)*1/(2/3+1)=0.8, 0.5)=0.8; q3 abstains (0); q4 0
+    assert m["answer_em"] == pytest.approx(1 / 4)
+    assert m["answer_f1"] == pytest.approx((1 + 0.8) / 4)
+    assert m["answer_coverage"] == pytest.approx(3 / 4)
+    assert m["answer_precision"] == pytest.approx(2 / 3)
+
+
+def test_a_box_quotes_its_passage_and_escapes_markup(tmp_path):
+    from flask import render_template
+
+    from search_app.answer_routes import answer_context
+    from search_app.app import create_app
+
+    app = create_app({"INDEX": str(tmp_path)})
+    passage = "Ketua panitia adalah <script>alert(1)</script> menurut laporan."
+    box = AnswerBox(text=passage[21:46], passage_id="p", article_id="a-1", title="<b>judul</b>", source="<i>s</i>",
+                    date="2024-08-12", page=3, confidence=0.9, start=21, end=46)
+    with app.test_request_context("/jawaban?q=x"):
+        html = render_template("answer.html", box=box, params={"query": "x"}, context=answer_context(passage, box))
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "hal. 3" in html
+    assert '<mark class="answer-span">&lt;script&gt;' in html
+
+
+needs_reader = pytest.mark.skipif(not Reader().available, reason="no reader weights in search_app/data/reader")
+
+
+@needs_reader
+def test_a_question_about_something_absent_gets_no_box(app):
+    body = app.test_client().get("/api/search", query_string={
+        "q": "Siapa juara lomba balap karung antar galaksi tahun 3021?"}).get_json()
+    assert body["answer_box"] is None
+    assert app.test_client().get("/api/answer", query_string={"q": "banjir Padang"}).get_json() == {
+        "answer_box": None}  # keywords, not a question
+
+
+@needs_reader
+def test_the_seed_question_is_answered_132_from_the_seed_passage(tmp_path_factory, shared_data, embedder):
+    from ingest.pipeline import ingest_paths
+    from ingest.store import Index
+    from search_app.cli import main as cli_main
+
+    directory = tmp_path_factory.mktemp("answer-seed")
+    ingest_paths([REPO / "corpus", shared_data / "seed"], Index(directory), embedder, show_progress=False,
+                 log=lambda line: None)
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli_main(["search", SEED_QUESTION, "--index", str(directory), "--json"]) == 0
+    body = json.loads(out.getvalue())
+    box = body["answer_box"]
+    assert box is not None and normalize_answer(box["text"]) in ("132 inovasi", "132")
+    seed = next(r for r in body["results"] if "132 inovasi" in r["passage"])
+    assert box["passage_id"] == seed["passage_id"] and box["article_id"] == seed["article_id"]
+    assert seed["passage"][box["start"]:box["end"]] == box["text"]
+
+
+@needs_reader
+def test_answer_box_reads_the_reader_and_abstains_below_its_margin(searcher):
+    response = searcher.search("Berapa inovasi yang dilahirkan Lampung Barat hingga 2024?", k=5)
+    box = answer_box(response.query, response.results, reader=Reader())
+    assert box is None or next(r.passage for r in response.results
+                               if r.passage_id == box.passage_id)[box.start:box.end] == box.text
+    assert answer_box(response.query, response.results, reader=Reader(), min_margin=1e9) is None
+
+
+def test_the_answers_setting_chooses_the_method_or_turns_the_box_off(app, monkeypatch):
+    question = "Berapa inovasi yang dilahirkan Lampung Barat hingga 2024?"
+    client = app.test_client()
+    monkeypatch.setenv("TELUSUR_ANSWERS", "rules")
+    body = client.get("/api/search", query_string={"q": question}).get_json()
+    box = body["answer_box"]
+    top = [r["passage"] for r in body["results"][:3]]
+    found = rule_answer(question, top, "quantity")
+    assert box is not None and found is not None and box["text"] == found.text
+    assert body["results"][found.passage]["passage_id"] == box["passage_id"]
+    monkeypatch.setenv("TELUSUR_ANSWERS", "off")
+    assert client.get("/api/search", query_string={"q": question}).get_json()["answer_box"] is None
+    assert client.get("/api/answer", query_string={"q": question}).get_json() == {"answer_box": None}
