@@ -42,12 +42,13 @@ BAD_URLS = ["javascript:alert(1)", "JAVASCRIPT:alert(1)", " javascript:alert(1)"
             "//evil.example/x", "jav&#x61;script:alert(1)"]
 SAFE_HREF = re.compile(r"^(?:/(?!/)|#|\?|https?://|data:,$)")
 QUERY = "jembatan gantung Tanggamus"
+QUESTION = "Kapan jembatan gantung Tanggamus diresmikan?"  # its answer sentence holds the text's payload
 
 
 @pytest.fixture(scope="module")
 def evil(tmp_path_factory, embedder):
     """An index holding only the hostile articles, written through the API."""
-    client = _app(tmp_path_factory.mktemp("attack-index"), embedder).test_client()
+    client = _app(tmp_path_factory.mktemp("attack-index"), embedder, ANSWERS="rules").test_client()
     links = [{"id": f"tautan-{n}", "title": f"Tautan kincirangin{n}", "url": url,
               "text": f"Kincir angin kincirangin{n} di desa pesisir menghasilkan listrik untuk warga."}
              for n, url in enumerate(BAD_URLS)]
@@ -62,7 +63,7 @@ def _html_views(client) -> dict[str, str]:
     return {"page": get("/", q=QUERY), "page filtered by source": get("/", source=EVIL["source"]),
             "page filtered by category": get("/", category=EVIL["category"]),
             "article": get("/artikel/serangan-1", q=QUERY, p=""), "copy's article": get("/artikel/serangan-2"),
-            "home overview": get("/")}
+            "home overview": get("/"), "answer box": get("/jawaban", q=QUESTION)}
 
 
 def _assert_inert(html: str, where: str) -> None:
@@ -80,7 +81,7 @@ def test_stored_markup_is_escaped_on_every_html_view(evil):
 
 
 def test_stored_markup_in_the_answer_and_excerpt_html_of_the_api_is_escaped(evil):
-    body = evil.get("/api/search", query_string={"q": "Kapan jembatan gantung Tanggamus diresmikan?"}).get_json()
+    body = evil.get("/api/search", query_string={"q": QUESTION}).get_json()
     result = next(r for r in body["results"] if r["article_id"] in ("serangan-1", "serangan-2"))
     assert result["answer"] and "<script>" in result["answer"]  # the raw text is data in JSON...
     for field in ("passage_html", "snippet_html"):  # ...but fields meant for innerHTML are escaped
