@@ -42,6 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("acronyms_file", "TELUSUR_ACRONYMS", "",
             "Acronym list (TSV: ACRONYM<TAB>expansion) replacing the shipped search_app/data/acronyms_id.tsv."),
     Setting("api_token", "TELUSUR_API_TOKEN", "", "Bearer token enabling POST /api/documents (off when empty)."),
+    Setting("rate_limit", "TELUSUR_RATE_LIMIT", "",
+            "Per-client limit on /api/ requests of `telusur serve`, e.g. 60/minute (N/second, N/minute, N/hour); "
+            "over it: 429 with Retry-After. Off when empty."),
     Setting("source", "TELUSUR_SOURCE", "",
             "Outlet for ingested files that name none (`telusur ingest --source NAME`; documents: else the "
             "parent folder's name)."),

@@ -121,12 +121,22 @@ class ChromaVectors:
                                        include=["distances"])
         return [(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], result["distances"][0])]
 
-    def get_vectors(self, ids: Sequence[str], *, local: bool = True) -> dict[str, np.ndarray]:
-        """Vectors by id: from the attached local table where it has them (unless ``local=False``), else Chroma."""
+    def get_vectors(self, ids: Sequence[str], *, local: bool = True, partial: bool = False) -> dict[str, np.ndarray]:
+        """Vectors by id: from the attached local table where it has them (unless ``local=False``), else Chroma.
+
+        ``partial`` (readers): ids Chroma cannot read now are left out instead of failing. A local Chroma store
+        written by another process (an ingest) can answer "Error finding id" for passages it is adding."""
+        from chromadb.errors import ChromaError
+
         found = self.local.get(ids) if local and self.local is not None else {}
         missing = [pid for pid in ids if pid not in found]
         for start in range(0, len(missing), self.max_batch):
-            got = self.collection.get(ids=missing[start:start + self.max_batch], include=["embeddings"])
+            try:
+                got = self.collection.get(ids=missing[start:start + self.max_batch], include=["embeddings"])
+            except ChromaError:
+                if not partial:
+                    raise
+                continue
             found.update((pid, np.asarray(vec, dtype=np.float32)) for pid, vec in zip(got["ids"], got["embeddings"]))
         return found
 

@@ -32,6 +32,7 @@ from search_app.overview import index_overview
 from search_app.params import MAX_EXPORT_K, MAX_PAGE, BadRequest, filter_count, filters_of, search_params, url_args
 from search_app.provenance import UNKNOWN_SOURCE, originals_blueprint, paragraph_pages
 from search_app.query import MAX_QUERY_CHARS, parse_query
+from search_app.ratelimit import RateLimiter, retry_after
 from search_app.reader import Reader
 from search_app.related import related_articles
 from search_app.search import MODES, SORTS, Searcher, SearchResponse, open_searcher
@@ -44,6 +45,7 @@ EXAMPLES = (
     "banjir Padang -APBD",
 )
 FEED_SIZE = 20
+BUSY_RETRY_AFTER = 10  # seconds a writer told 503 (another writer holds the index) is asked to wait
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -59,11 +61,16 @@ log = logging.getLogger("telusur")
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``config["SEARCHER"]`` passes a ready searcher (tests), else ``INDEX`` names the index
     directory and the searcher is opened on first use, so the server starts answering at once.
-    ``API_TOKEN`` enables POST /api/documents (default: the ``api_token`` setting; empty: off)."""
+    ``API_TOKEN`` enables POST /api/documents (default: the ``api_token`` setting; empty: off); ``RATE_LIMIT``
+    limits each client's /api/ requests (default: the ``rate_limit`` setting; empty: off). Never in debug mode:
+    ``FLASK_DEBUG`` in the environment is ignored."""
     app = Flask(__name__)
-    app.config.update(INDEX=None, SEARCHER=None, DEFAULT_MODE="hybrid", API_TOKEN=None, READER=None, ANSWERS=None,
-                      MAX_CONTENT_LENGTH=MAX_BODY_BYTES, WRITE_LOCK_TIMEOUT=LOCK_TIMEOUT)
+    app.config.update(INDEX=None, SEARCHER=None, DEFAULT_MODE="hybrid", API_TOKEN=None, RATE_LIMIT=None,
+                      READER=None, ANSWERS=None, MAX_CONTENT_LENGTH=MAX_BODY_BYTES, WRITE_LOCK_TIMEOUT=LOCK_TIMEOUT)
     app.config.update(config or {})
+    app.debug = False
+    limit = app.config["RATE_LIMIT"]
+    limiter = RateLimiter.parse(setting("rate_limit") if limit is None else limit)
     if app.config["READER"] is None:
         app.config["READER"] = Reader()
     app.json.ensure_ascii = False
@@ -83,6 +90,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def api_token() -> str:
         token = app.config["API_TOKEN"]
         return setting("api_token") if token is None else token
+
+    @app.before_request
+    def rate_limit():
+        if limiter is None or not request.path.startswith("/api/"):
+            return None
+        wait = limiter.allow(request.remote_addr or "")
+        if not wait:
+            return None
+        seconds = retry_after(wait)
+        response = _error(429, f"Terlalu banyak permintaan; coba lagi dalam {seconds} detik.")
+        response.headers["Retry-After"] = seconds
+        return response
 
     @app.after_request
     def security_headers(response):
@@ -189,7 +208,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             statuses = write_documents(searcher().index, searcher().embedder, articles,
                                        lock_timeout=app.config["WRITE_LOCK_TIMEOUT"])
         except TimeoutError:
-            abort(503, description="Indeks sedang diperbarui oleh proses lain; coba lagi sebentar lagi.")
+            busy = _error(503, "Indeks sedang diperbarui oleh proses lain; coba lagi sebentar lagi.")
+            busy.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+            return busy
         added = any(s["status"] == "added" for s in statuses)
         return jsonify(articles=statuses, count=len(statuses)), 201 if added else 200
 

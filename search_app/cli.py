@@ -139,8 +139,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from search_app.ratelimit import BadLimit, RateLimiter
     from search_app.serving import serve
 
+    try:
+        RateLimiter.parse(setting("rate_limit"))
+    except BadLimit as err:
+        print(f"telusur serve: {err} (TELUSUR_RATE_LIMIT)", file=sys.stderr)
+        return 2
     serve(args.index, host=args.host, port=args.port, threads=args.threads, workers=args.workers)
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingest.article import ARTICLE_ID, ARTICLE_ID_RULE
+from ingest.formats import FORMATS
 from ingest.regions import load_gazetteer
 from search_app.documents import MAX_DOCUMENTS
 from search_app.params import DEFAULT_K, MAX_EXPORT_K, MAX_PAGE
@@ -29,7 +30,12 @@ def _json(schema: dict, description: str) -> dict:
 ERRORS = {status: _json(_ref("Error"), text) for status, text in (
     ("400", "A parameter or the body is invalid; the message names it."), ("404", "Not found."),
     ("500", "Server error (no details are exposed)."))}
+ERRORS["429"] = {**_json(_ref("Error"), "Over the per-client rate limit (setting rate_limit, off by default)."),
+                 "headers": {"Retry-After": {"description": "Seconds until the next request is allowed.",
+                                             "schema": {"type": "integer", "minimum": 1}}}}
 
+# What /berkas/<id> answers with: each document format's type (application/octet-stream when none was kept).
+FILE_TYPES = [*dict.fromkeys(f.content_type for f in FORMATS if f.document), "application/octet-stream"]
 NONEMPTY = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
 REGION_NAMES = sorted(load_gazetteer().regions)
 FILTERS = [
@@ -166,13 +172,13 @@ def openapi_document(server_url: str) -> dict:
                 "responses": {"200": {"description": "The result page with facets (or the CSV export).",
                                       "content": {"application/json": {"schema": _ref("SearchResponse")},
                                                   "text/csv": {"schema": {"type": "string"}}}},
-                              "400": ERRORS["400"], "500": ERRORS["500"]}}},
+                              "400": ERRORS["400"], "429": ERRORS["429"], "500": ERRORS["500"]}}},
             "/api/answer": {"get": {
                 "summary": "The short answer alone (what the page's answer box shows)", "operationId": "answer",
                 "parameters": answer_params,
                 "responses": {"200": _json({"type": "object", "required": ["answer_box"],
                                             "properties": {"answer_box": _ref("AnswerBox")}}, "The answer box."),
-                              "400": ERRORS["400"], "500": ERRORS["500"]}}},
+                              "400": ERRORS["400"], "429": ERRORS["429"], "500": ERRORS["500"]}}},
             "/jawaban": {"get": {
                 "summary": "The answer box as an HTML page (the search page inserts it)", "operationId": "answerPage",
                 "parameters": answer_params,
@@ -182,7 +188,7 @@ def openapi_document(server_url: str) -> dict:
                 "summary": "One article with its wire copies and related articles", "operationId": "article",
                 "parameters": [article_id],
                 "responses": {"200": _json(_ref("Article"), "The article."), "404": ERRORS["404"],
-                              "500": ERRORS["500"]}}},
+                              "429": ERRORS["429"], "500": ERRORS["500"]}}},
             "/api/documents": {"post": {
                 "summary": "Add or update articles (same fields as JSONL ingest)", "operationId": "addDocuments",
                 "security": [{"bearer": []}],
@@ -195,15 +201,18 @@ def openapi_document(server_url: str) -> dict:
                               "401": _json(_ref("Error"), "Missing or wrong bearer token."),
                               "403": _json(_ref("Error"), "Disabled: no API token is configured."),
                               "413": _json(_ref("Error"), "Body too large."),
-                              "503": _json(_ref("Error"), "Another writer holds the index; retry."),
+                              "429": ERRORS["429"],
+                              "503": {**_json(_ref("Error"), "Another writer holds the index; retry."),
+                                      "headers": {"Retry-After": {"description": "Seconds to wait before retrying.",
+                                                                  "schema": {"type": "integer", "minimum": 1}}}},
                               "500": ERRORS["500"]}}},
             "/berkas/{article_id}": {"get": {
                 "summary": "The original file of a document article, as ingested", "operationId": "originalFile",
                 "parameters": [{**article_id, "schema": {"type": "string", "maxLength": 200,
                                                          "pattern": rf"^(?!.*\.\.){ARTICLE_ID.pattern}$"}}],
                 "responses": {"200": {"description": "The file, with its Content-Type (PDF, DOCX, XLSX, …).",
-                                      "content": {"application/octet-stream": {"schema": {
-                                          "type": "string", "format": "binary"}}}},
+                                      "content": {kind: {"schema": {"type": "string", "format": "binary"}}
+                                                  for kind in FILE_TYPES}},
                               "400": {"description": f"An id that is not {ARTICLE_ID_RULE}."},
                               "404": {"description": "No such article, or the article has no kept file."}}}},
             "/feed": {"get": {

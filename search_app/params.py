@@ -46,10 +46,12 @@ def search_params(args: MultiDict, default_mode: str, *, max_k: int = MAX_K, str
     facet value or a region that is not an official name is refused instead of ignored."""
     if strict:
         _refuse_empty(args)
-    query = args.get("q", "").strip()
-    if len(query) > MAX_QUERY_CHARS:
-        raise BadRequest(f"parameter q terlalu panjang ({len(query)} karakter; paling banyak {MAX_QUERY_CHARS})",
-                         f"Pertanyaan terlalu panjang: {format_number_id(len(query))} karakter, paling banyak "
+    raw = args.get("q", "")
+    query = raw.strip()
+    length = len(raw if strict else query)  # the API counts what was sent, as its maxLength does
+    if length > MAX_QUERY_CHARS:
+        raise BadRequest(f"parameter q terlalu panjang ({length} karakter; paling banyak {MAX_QUERY_CHARS})",
+                         f"Pertanyaan terlalu panjang: {format_number_id(length)} karakter, paling banyak "
                          f"{format_number_id(MAX_QUERY_CHARS)}. Persingkat teksnya, misalnya ambil satu atau dua "
                          "paragraf.")
     mode = args.get("mode", default_mode) or default_mode

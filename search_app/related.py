@@ -16,7 +16,7 @@ DEPTH = 80  # nearest passages looked at
 def related_articles(index: Index, article_id: str, n: int = 5) -> list[dict]:
     """Up to ``n`` related articles, best first: article_id, title, source, date, url, score."""
     own = index.article(article_id)
-    vectors = index.vectors.get_vectors(index.passage_ids_of(article_id)) if own else {}
+    vectors = index.vectors.get_vectors(index.passage_ids_of(article_id), partial=True) if own else {}
     if not vectors:
         return []
     centre = np.mean(list(vectors.values()), axis=0)

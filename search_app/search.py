@@ -231,7 +231,7 @@ class Searcher:
         ids = list(dict.fromkeys([*dense, *lexical]))
         missing = [i for i in ids if i not in dense]
         if missing:
-            stored = self.index.vectors.get_vectors(missing)
+            stored = self.index.vectors.get_vectors(missing, partial=True)  # unreadable now: ranked without them
             dense.update({pid: float(vec @ vector) for pid, vec in stored.items()})
         ids = [i for i in ids if i in dense]
         dense_scores = np.array([dense[i] for i in ids])

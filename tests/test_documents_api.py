@@ -158,7 +158,7 @@ def test_a_busy_index_answers_503(writable, embedder):
     client = _app(writable, embedder, WRITE_LOCK_TIMEOUT=0.3).test_client()
     with Index(writable).writing():
         response = client.post("/api/documents", json={**ARTICLE, "id": "api-sibuk"}, headers=AUTH)
-    assert response.status_code == 503
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) >= 1
     assert "coba lagi" in response.get_json()["error"]
 
 

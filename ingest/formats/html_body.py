@@ -89,13 +89,19 @@ def clean_tree(soup: BeautifulSoup) -> None:
     for node in soup.find_all(string=lambda s: isinstance(s, Comment)):
         node.extract()
     for tag in soup.find_all(_DROP_TAGS):
-        if not tag.decomposed:
+        if not _decomposed(tag):
             tag.decompose()
     for tag in soup.find_all(True):
-        if not tag.decomposed and tag.name not in _KEEP_TAGS and _is_boilerplate_box(tag):
+        if not _decomposed(tag) and tag.name not in _KEEP_TAGS and _is_boilerplate_box(tag):
             tag.decompose()
     _drop_related_boxes(soup)
     _drop_image_captions(soup)
+
+
+def _decomposed(tag: Tag) -> bool:
+    """``tag.decomposed`` without its cost: on a live tag, bs4 looks the missing ``_decomposed`` attribute up as a
+    child tag name (a search of the whole subtree), which made cleaning a deeply nested page quadratic."""
+    return bool(tag.__dict__.get("_decomposed", False))
 
 
 def _is_boilerplate_box(tag: Tag) -> bool:
@@ -130,7 +136,7 @@ def _drop_related_boxes(soup: BeautifulSoup) -> None:
     """Remove "Baca juga: <link>" style boxes: the smallest short block holding the marker and its link."""
     for marker in soup.find_all(string=_RELATED):
         box = _block_ancestor(marker)
-        if box is None or box.decomposed:
+        if box is None or _decomposed(box):
             continue
         while (not box.find("a") and box.parent is not None and box.parent.name not in _KEEP_TAGS
                and word_count(box.parent.get_text(" ")) <= 40):
@@ -142,7 +148,7 @@ def _drop_related_boxes(soup: BeautifulSoup) -> None:
 def _drop_image_captions(soup: BeautifulSoup) -> None:
     """Remove the short block around an image (photo + caption + credit), but not a paragraph."""
     for img in soup.find_all("img"):
-        if img.decomposed:
+        if _decomposed(img):
             continue
         box = _block_ancestor(img)
         if box is not None and box.name not in _KEEP_TAGS | {"p"} and word_count(box.get_text(" ")) < 30:
