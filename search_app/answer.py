@@ -1,10 +1,13 @@
 """The answer box: a short span quoted from one of the top results, or none.
 
 ``answer_box(question, results, reader=…)`` reads the passages of the first ``DEPTH`` results with the extractive
-reader (``search_app/reader.py``) and returns the span it prefers to "no answer" by at least ``MIN_MARGIN``; with
-``method="rules"`` the answer-type baseline (``search_app/answer_rules.py``) picks it instead. A query that is not a
-question, or asks "mengapa"/"bagaimana", gets no box. Reading stops at the first passage whose best span clears
-``SURE_MARGIN`` (most questions need one forward pass).
+reader (``search_app/reader.py``). Each passage's best span is scored by ``span_score``: the reader's margin over
+"no answer", plus ``SUPPORT_WEIGHT`` times the share of the question's terms that the span's sentence holds, minus
+``RANK_PENALTY`` per rank; the best span is the answer when its score reaches ``MIN_SCORE``. The weights, the depth
+and ``MIN_SCORE`` were chosen on the calibration part of the dev splits (``search_app/tools/fit_answers.py``,
+docs/answers.md). With ``method="rules"`` the answer-type baseline (``search_app/answer_rules.py``) picks the span
+instead. A query that is not a question, or asks "mengapa"/"bagaimana", gets no box. Reading stops early when the
+first passage's span scores ``SURE_SCORE``.
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from ingest.analyzer import analyze
+from ingest.split import sentence_spans
 from search_app.answer_rules import rule_answer
 from search_app.answer_types import expected_type
 from search_app.search import Result
 
-DEPTH = 3  # results read
-MIN_MARGIN = 2.0  # reader: the span's score over "no answer" needed for a box (fitted on the calibration part)
-SURE_MARGIN = 6.0  # reader: a span this far over "no answer" ends the reading early
+DEPTH = 2  # results read
+SUPPORT_WEIGHT = 4.0  # reader: weight of the share of question terms in the span's sentence
+RANK_PENALTY = 1.0  # reader: score lost per rank of the passage
+MIN_SCORE = 4.0  # reader: the span score needed for a box
+SURE_SCORE = 8.0  # reader: a first passage scoring this ends the reading
 MIN_RULE_SCORE = 0.5  # rules: the share of question terms the answer's sentence must hold
 CONTEXT_CHARS = 700  # a passage is read in a window of this many characters around its best sentence (one window)
 METHODS = ("reader", "rules")
@@ -57,7 +64,7 @@ def answer_box(question: str, results: list[Result], *, reader=None, method: str
                threshold: float | None = None, depth: int = DEPTH) -> AnswerBox | None:
     """The answer box for ``question`` over its ranked ``results`` (see the module doc), or None.
 
-    ``threshold``: the reader's margin (default ``MIN_MARGIN``) or the rules' score (default ``MIN_RULE_SCORE``)."""
+    ``threshold``: the reader's span score (default ``MIN_SCORE``) or the rules' score (default ``MIN_RULE_SCORE``)."""
     kind = expected_type(question)
     top = results[:depth]
     if kind is None or not top:
@@ -69,18 +76,35 @@ def answer_box(question: str, results: list[Result], *, reader=None, method: str
         return _box(top[found.passage], found.start, found.end, found.score)
     if reader is None or not reader.available:
         return None
+    terms = set(analyze(question))
     best = None
-    for result in top:
+    for rank, result in enumerate(top):
         window, offset = reading_window(result)
         spans = reader.read(question, [window])
-        if spans and (best is None or spans[0].margin > best[1].margin):
-            best = (result, spans[0], offset)
-        if best and best[1].margin >= SURE_MARGIN:
+        if spans:
+            start, end = offset + spans[0].start, offset + spans[0].end
+            score = span_score(spans[0].margin, support(result.passage, start, terms), rank)
+            if best is None or score > best[0]:
+                best = (score, result, start, end)
+        if best and best[0] >= SURE_SCORE:
             break
-    if best is None or best[1].margin < (MIN_MARGIN if threshold is None else threshold):
+    if best is None or best[0] < (MIN_SCORE if threshold is None else threshold):
         return None
-    result, span, offset = best
-    return _box(result, offset + span.start, offset + span.end, 1 / (1 + math.exp(-span.margin / 2)))
+    score, result, start, end = best
+    return _box(result, start, end, 1 / (1 + math.exp(-(score - MIN_SCORE) / 2)))
+
+
+def span_score(margin: float, support: float, rank: int) -> float:
+    """The reader's margin, plus the question terms' support, minus the passage's rank (weights above)."""
+    return margin + SUPPORT_WEIGHT * support - RANK_PENALTY * rank
+
+
+def support(passage: str, start: int, terms: set[str]) -> float:
+    """The share of ``terms`` (the question's analysed terms) held by the sentence of ``passage`` at ``start``."""
+    if not terms:
+        return 0.0
+    sentence = next((passage[s:e] for s, e in sentence_spans(passage) if s <= start < e), passage)
+    return len(terms & set(analyze(sentence))) / len(terms)
 
 
 def _box(result: Result, start: int, end: int, confidence: float) -> AnswerBox:

@@ -13,7 +13,7 @@ import math
 import sys
 from pathlib import Path
 
-from search_app.answer import answer_box
+from search_app.answer import MIN_SCORE, answer_box
 from search_app.reader import Reader
 from search_app.served import served_search
 from search_app.tools.answer_eval import PRECISE_F1, exact_match, read_answers, token_f1
@@ -24,7 +24,7 @@ MARGINS = [m / 2 for m in range(-4, 25)]
 
 def scored_answers(split: Path, part: str, reader: Reader, method: str = "reader", depth: int = 3
                    ) -> list[tuple[float, float, float]]:
-    """(margin, F1, EM) of the best span for each question of ``part``; margin -inf when nothing was read."""
+    """(span score, F1, EM) of the best span for each question of ``part``; margin -inf when nothing was read."""
     searcher = eval_searcher(split / "corpus.jsonl")
     questions = read_answers(split / "queries.jsonl", read_qrels(split / "qrels.tsv"), part)
     out = []
@@ -35,11 +35,18 @@ def scored_answers(split: Path, part: str, reader: Reader, method: str = "reader
         if box is None:
             out.append((-math.inf, 0.0, 0.0))
             continue
-        margin = 2 * math.log(box.confidence / (1 - box.confidence)) if 0 < box.confidence < 1 else (
-            math.inf if box.confidence >= 1 else -math.inf)
-        out.append((margin, max(token_f1(box.text, a) for a in answers),
+        out.append((score_of(box.confidence, method), max(token_f1(box.text, a) for a in answers),
                     max(exact_match(box.text, a) for a in answers)))
     return out
+
+
+def score_of(confidence: float, method: str) -> float:
+    """The span score behind a box's confidence (the rules' confidence is their score)."""
+    if method == "rules":
+        return confidence
+    if confidence >= 1:
+        return math.inf
+    return MIN_SCORE + 2 * math.log(confidence / (1 - confidence)) if confidence > 0 else -math.inf
 
 
 def at_margin(scored: list[tuple[float, float, float]], margin: float) -> dict:
@@ -57,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--precision", type=float, default=0.85)
     parser.add_argument("--json", type=Path, default=None, help="write the scored answers here")
     parser.add_argument("--method", default="reader", choices=("reader", "rules"))
-    parser.add_argument("--depth", type=int, default=3, help="results read (default 3)")
+    parser.add_argument("--depth", type=int, default=2, help="results read (default 2)")
     args = parser.parse_args(argv)
     reader = Reader()
     scored = {split.name: scored_answers(split, args.part, reader, args.method, args.depth) for split in args.splits}
