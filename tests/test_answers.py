@@ -161,6 +161,8 @@ def test_the_answers_setting_chooses_the_method_or_turns_the_box_off(app, monkey
     found = rule_answer(question, top, "quantity")
     assert box is not None and found is not None and box["text"] == found.text
     assert body["results"][found.passage]["passage_id"] == box["passage_id"]
+    assert client.get("/api/search", query_string={"q": question, "answer": "0"}).get_json()["answer_box"] is None
+    assert client.get("/api/search", query_string={"q": question, "answer": "2"}).status_code == 400
     monkeypatch.setenv("TELUSUR_ANSWERS", "off")
     assert client.get("/api/search", query_string={"q": question}).get_json()["answer_box"] is None
     assert client.get("/api/answer", query_string={"q": question}).get_json() == {"answer_box": None}
