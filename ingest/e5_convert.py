@@ -432,7 +432,7 @@ def converted_model_dir(cache_dir: Path | None = None) -> Path:
 
 
 @contextmanager
-def _lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
     """An exclusive inter-process lock, so two processes never convert at once."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as fh:
@@ -455,7 +455,7 @@ def ensure_folder(folder: Path) -> Path:
     folder = Path(folder).expanduser().resolve()
     if is_converted(folder):
         return folder
-    with _lock(folder.parent / f".{folder.name}.lock"):
+    with file_lock(folder.parent / f".{folder.name}.lock"):
         if is_converted(folder):
             return folder
         _remove_stale_temps(folder)
