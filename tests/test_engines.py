@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import tiny
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,9 +99,11 @@ def test_index_refuses_passage_vectors_of_another_engine(tmp_path):
     shared = _cli("ingest", str(more), "--index", str(index), "--quiet", "--engine", "onnxruntime")
     assert shared.returncode == 0, shared.stderr
     assert Index(index).article_count() == 5 and Index(index).get_meta("engine") == "torch"
-    bad = _cli("ingest", str(more), "--index", str(tmp_path / "new"), "--quiet", env={"TELUSUR_ENGINE": "tensorrt"})
+    bad = _cli("ingest", str(more), "--index", str(tmp_path / "new"), "--quiet",
+               env={"TELUSUR_ENGINE": "tensorrt"})
     assert bad.returncode == 2
-    assert bad.stderr.splitlines() == ["error: engine must be one of torch, onnxruntime, onnxruntime-int8, not 'tensorrt'"]
+    assert bad.stderr.splitlines() == [
+        "error: engine must be one of torch, onnxruntime, onnxruntime-int8, not 'tensorrt'"]
 
 
 def test_missing_engine_package_falls_back_to_torch_with_one_line(tmp_path):
