@@ -123,3 +123,22 @@ def test_missing_engine_package_falls_back_to_torch_with_one_line(tmp_path):
     assert found.returncode == 0, found.stderr
     assert found.stderr.count("needs the 'onnxruntime' package") == 1
     assert '"article_id": "pasar-b"' in found.stdout or '"article_id": "kebun-a"' in found.stdout
+
+
+def test_query_engine_setting_picks_the_query_encoder(tmp_path, monkeypatch, embedder):
+    from search_app.search import open_searcher
+
+    index = tiny.build(tmp_path / "idx", embedder)  # passages by torch
+    monkeypatch.delenv("TELUSUR_QUERY_ENGINE", raising=False)
+    served = open_searcher(index.directory)
+    assert (served.embedder.engine, served.embedder.query_engine) == ("torch", "onnxruntime")  # the defaults
+    assert not served.embedder.loaded
+    answer = served.search("panen alpukat dan durian", k=1, mode="dense")
+    assert served.embedder.query_encoder.loaded and not served.embedder.encoder.loaded  # torch never loaded
+    monkeypatch.setenv("TELUSUR_QUERY_ENGINE", "torch")
+    plain = open_searcher(index.directory)
+    assert plain.embedder.query_engine == "torch"
+    assert [r.article_id for r in plain.search("panen alpukat dan durian", k=1, mode="dense").results] == [
+        r.article_id for r in answer.results] == ["kebun-a"]
+    ours, theirs = (s.embedder.encode_queries(["panen alpukat dan durian"])[0] for s in (served, plain))
+    assert float(ours @ theirs) > 0.9999
