@@ -1,9 +1,11 @@
 """Cosine of every encoder engine's vectors to torch fp32's, on real dev passages and queries (not a test).
 
-    python scripts/engine_agreement.py [--data ../shared/data] [--passages 1000] [--queries 1000] [--json OUT]
+    python scripts/engine_agreement.py [--data ../shared/data] [--passages 1000] [--queries 1000]
+                                       [--passage-splits S1,S2] [--engines E1,E2] [--json OUT]
 
 Passages and queries are taken alternately from the tydiqa-id-goldp and facqa-news-qa dev splits (read here,
-at run time; nothing is copied). For each engine (torch at the product's precision, onnxruntime,
+at run time; nothing is copied); ``--passage-splits facqa-news-qa`` takes passages from FacQA only (shorter,
+so cheaper to encode on a loaded machine). For each engine (torch at the product's precision, onnxruntime,
 onnxruntime-int8): min and mean cosine to torch fp32 for passages and for queries, and the mean overlap of each
 query's 10 nearest passages (among those passages) with torch fp32's. The quality gate's nDCG@10 runs are
 ``telusur eval`` commands (docs/bench.md).
@@ -15,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from itertools import zip_longest
 from pathlib import Path
 
@@ -31,9 +34,9 @@ def _alternate(lists: list[list[str]], n: int) -> list[str]:
     return [x for group in zip_longest(*lists) for x in group if x is not None][:n]
 
 
-def _texts(data: Path, file: str, n: int, field: str = "text") -> list[str]:
+def _texts(data: Path, file: str, n: int, splits: Sequence[str] = SPLITS, field: str = "text") -> list[str]:
     lists = []
-    for split in SPLITS:
+    for split in splits:
         with (data / split / file).open(encoding="utf-8") as lines:
             rows = [json.loads(line) for line in lines]
         lists.append([(f"{r['title']}\n{r[field]}" if r.get("title") else r[field]) for r in rows])
@@ -56,15 +59,19 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("TELUSUR_DATA", "../shared/data")))
     parser.add_argument("--passages", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--passage-splits", default=",".join(SPLITS))
+    parser.add_argument("--engines", default=",".join(ENGINES), help="engines compared to torch fp32")
     parser.add_argument("--json", metavar="OUT")
     args = parser.parse_args()
-    passages = _texts(args.data, "corpus.jsonl", args.passages)
+    passages = _texts(args.data, "corpus.jsonl", args.passages, args.passage_splits.split(","))
     queries = _texts(args.data, "queries.jsonl", args.queries)
-    threads = len(os.sched_getaffinity(0))
+    threads = int(os.environ.get("TELUSUR_THREADS") or len(os.sched_getaffinity(0)))
     fp32 = Embedder(precision="fp32", threads=threads)
     ref_p, ref_q = fp32.encode_passages(passages), fp32.encode_queries(queries)
-    results = {"passages": len(passages), "queries": len(queries), "engines": {}}
-    for name in ENGINES:
+    results = {"passages": len(passages), "queries": len(queries), "passage_splits": args.passage_splits,
+               "engines": {}}
+    print(f"reference: torch fp32 on {len(passages)} passages, {len(queries)} queries", flush=True)
+    for name in args.engines.split(","):
         if missing_package(name):
             continue
         embedder = Embedder(engine=name, threads=threads)
