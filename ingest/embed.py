@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ingest.encode_pool import EncoderPool
-from ingest.encoder import DEFAULT_MODEL, TorchEncoder, is_default_model, resolve_precision, weights_name
+from ingest.encoder import DEFAULT_MODEL, is_default_model, resolve_precision, weights_name
+from ingest.engines import make_encoder, resolve_engine, vectors_tag
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from ingest.engines import Encoder
 
 __all__ = ["DEFAULT_MODEL", "ENCODE_BATCH", "Embedder", "is_default_model", "resolve_precision"]
 
@@ -43,28 +46,39 @@ class Embedder:
     fp32 >= 0.9999). ``threads`` sets ``torch.set_num_threads`` for the process when given. ``processes`` > 1
     encodes passages in that many one-thread worker processes (``ingest/encode_pool.py``; ``close`` ends them).
     Nothing loads until the first encode (or ``dim``). ``name`` identifies the weights, not the precision.
+    ``engine`` runs passages, ``query_engine`` (default: ``engine``) queries (``ingest.engines``; an engine
+    that cannot run here falls back to torch with one line). ``vectors_name`` keys the embedding cache: the
+    weights' name, tagged when the passage engine's vectors differ from torch fp32's.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, precision: str = "auto",
-                 threads: int | None = None, processes: int = 1) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, precision: str = "auto", threads: int | None = None,
+                 processes: int = 1, engine: str = "torch", query_engine: str | None = None) -> None:
         self.model_id = str(model)
         self.precision = resolve_precision(precision)
         self.threads = threads
         self.name = weights_name(self.model_id)
-        self.encoder = TorchEncoder(self.model_id, self.precision, threads)
-        self._pool = EncoderPool(self.model_id, self.precision, processes) if processes > 1 else None
+        self.engine = resolve_engine(engine, self.model_id)
+        self.query_engine = resolve_engine(query_engine or engine, self.model_id)
+        tag = vectors_tag(self.engine)
+        self.vectors_name = f"{self.name}+{tag}" if tag else self.name
+        self.encoder = make_encoder(self.engine, self.model_id, self.precision, threads)
+        self.query_encoder = (self.encoder if self.query_engine == self.engine else
+                              make_encoder(self.query_engine, self.model_id, self.precision, threads))
+        self._pool = (EncoderPool(self.model_id, self.precision, processes, self.engine)
+                      if processes > 1 else None)
 
     def __repr__(self) -> str:
-        return f"Embedder({self.model_id!r}, precision={self.precision!r})"
+        return (f"Embedder({self.model_id!r}, precision={self.precision!r}, engine={self.engine!r}, "
+                f"query_engine={self.query_engine!r})")
 
     @property
     def loaded(self) -> bool:
-        """True once this process has loaded the model (searching loads it on the first query)."""
-        return self.encoder.loaded
+        """True once this process has loaded a model (searching loads the query engine's on the first query)."""
+        return self.encoder.loaded or self.query_encoder.loaded
 
     @property
     def model(self) -> SentenceTransformer:
-        """The loaded sentence-transformers model of this process."""
+        """The loaded sentence-transformers model of this process (torch passage engine only)."""
         return self.encoder.model
 
     @property
@@ -73,7 +87,7 @@ class Embedder:
         return self.encoder.dim
 
     def _encode(self, texts: Sequence[str], prefix: str, batch_size: int,
-                progress: Callable[[int], None] | None) -> np.ndarray:
+                progress: Callable[[int], None] | None, encoder: Encoder | None = None) -> np.ndarray:
         """Embed in batches of similar length (longest first), returning rows in input order."""
         if isinstance(texts, str):
             raise TypeError("expected a sequence of strings, not a single string")
@@ -82,11 +96,13 @@ class Embedder:
         size = max(1, batch_size)
         batches = [order[start:start + size] for start in range(0, len(order), size)]
         jobs = ([prefixed[i] for i in idx] for idx in batches)
+        encoder = encoder or self.encoder
         if not batches:
-            return np.empty((0, self.dim), dtype=np.float32)
+            return np.empty((0, encoder.dim), dtype=np.float32)
         out: np.ndarray | None = None  # sized by the first batch: with workers, this process loads no model
-        pooled = self._pool is not None and (self._pool.started or len(prefixed) >= POOL_MIN_TEXTS)
-        for idx, rows in zip(batches, self._pool.map(jobs) if pooled else map(self.encoder.embed, jobs)):
+        pooled = (encoder is self.encoder and self._pool is not None
+                  and (self._pool.started or len(prefixed) >= POOL_MIN_TEXTS))
+        for idx, rows in zip(batches, self._pool.map(jobs) if pooled else map(encoder.embed, jobs)):
             if out is None:
                 out = np.empty((len(prefixed), rows.shape[1]), dtype=np.float32)
             out[idx] = rows
@@ -109,5 +125,15 @@ class Embedder:
         if isinstance(texts, str):
             raise TypeError("expected a sequence of strings, not a single string")
         if len(texts) == 1:
-            return self.encoder.embed([QUERY_PREFIX + texts[0]])
-        return self._encode(texts, QUERY_PREFIX, ENCODE_BATCH, None)
+            return self.query_encoder.embed([QUERY_PREFIX + texts[0]])
+        return self._encode(texts, QUERY_PREFIX, ENCODE_BATCH, None, self.query_encoder)
+
+
+def embedder_from_settings(model: str, *, processes: int = 1, engine: str | None = None,
+                           query_engine: str | None = None) -> Embedder:
+    """An ``Embedder`` of ``model`` with the ``precision``, ``threads``, ``engine`` and ``query_engine`` settings
+    (``engine`` / ``query_engine`` given here win over theirs)."""
+    from ingest.settings import int_setting, setting
+
+    return Embedder(model, precision=setting("precision"), threads=int_setting("threads"), processes=processes,
+                    engine=setting("engine", engine), query_engine=setting("query_engine", query_engine))

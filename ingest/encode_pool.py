@@ -1,4 +1,4 @@
-"""Passage encoding spread over worker processes with one torch thread each.
+"""Passage encoding spread over worker processes with one thread each (torch or another engine).
 
 On this 2-core machine two one-thread processes encode 37.5 passages/s together (18.5-19.2/s each) where one
 two-thread process does 34-35/s (244-token passages, bf16, batches of 8; docs/bench.md): threads of one
@@ -22,20 +22,21 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from ingest.encoder import TorchEncoder, is_default_model
+from ingest.encoder import is_default_model
+from ingest.engines import Encoder, make_encoder, prepare_files
 from ingest.lifeline import bind_to_parent
 
-_worker: TorchEncoder | None = None  # the encoder of a worker process
+_worker: Encoder | None = None  # the encoder of a worker process
 
 # After a SIGKILL of the parent, the resource tracker cleans up the pool's semaphores itself; its warning
 # about "leaked semaphore objects" says nothing a user can act on.
 QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
-def _start_worker(model_id: str, precision: str, parent: int) -> None:
+def _start_worker(model_id: str, precision: str, engine: str, parent: int) -> None:
     global _worker
     bind_to_parent(parent)
-    _worker = TorchEncoder(model_id, precision, threads=1)
+    _worker = make_encoder(engine, model_id, precision, threads=1)
 
 
 def _encode_batch(texts: list[str]) -> np.ndarray:
@@ -43,12 +44,14 @@ def _encode_batch(texts: list[str]) -> np.ndarray:
 
 
 class EncoderPool:
-    """``processes`` workers, each with its own copy of the model, started on first use."""
+    """``processes`` workers, each with its own copy of the model run by ``engine`` (already resolved), started
+    on first use."""
 
-    def __init__(self, model_id: str, precision: str, processes: int):
+    def __init__(self, model_id: str, precision: str, processes: int, engine: str = "torch"):
         self.model_id = model_id
         self.precision = precision
         self.processes = processes
+        self.engine = engine
         self._pool = None
         self._lock = threading.Lock()
 
@@ -56,14 +59,12 @@ class EncoderPool:
         with self._lock:
             if self._pool is None:
                 if is_default_model(self.model_id):  # convert once here, not in every worker at once
-                    from ingest.e5_convert import ensure_converted_model
-
-                    ensure_converted_model()
+                    prepare_files(self.engine)
                 if QUIET_TRACKER not in sys.warnoptions:  # passed on as -W to the spawned resource tracker
                     sys.warnoptions.append(QUIET_TRACKER)
                 context = multiprocessing.get_context("spawn")
                 self._pool = context.Pool(self.processes, initializer=_start_worker,
-                                          initargs=(self.model_id, self.precision, os.getpid()))
+                                          initargs=(self.model_id, self.precision, self.engine, os.getpid()))
             return self._pool
 
     @property

@@ -50,7 +50,7 @@ def resolve_precision(precision: str) -> str:
     return precision
 
 
-def _normalise(rows: np.ndarray) -> np.ndarray:
+def normalise(rows: np.ndarray) -> np.ndarray:
     rows = np.asarray(rows, dtype=np.float32)
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     return rows / np.maximum(norms, 1e-12)
@@ -71,7 +71,7 @@ def weights_name(model_id: str) -> str:
 
 
 @contextlib.contextmanager
-def _quiet_weight_loading() -> Iterator[None]:
+def quiet_weight_loading() -> Iterator[None]:
     """Hide transformers' "Loading weights" progress bar while the model loads."""
     try:
         from transformers.utils import logging as hf_logging
@@ -135,7 +135,7 @@ class TorchEncoder:
             path, local = str(ensure_converted_model()), True
         # bf16 weights are loaded as bf16 (not fp32 then cast): same vectors, ~290 MB lower peak memory
         kwargs = {"model_kwargs": {"dtype": torch.bfloat16}} if self.precision == "bf16" else {}
-        with _quiet_weight_loading():
+        with quiet_weight_loading():
             model = SentenceTransformer(path, device="cpu", local_files_only=local, **kwargs)
         model.max_seq_length = MAX_SEQ_LENGTH
         if self.precision == "bf16":
@@ -151,4 +151,4 @@ class TorchEncoder:
         features = preprocess(texts)
         with torch.inference_mode():
             rows = model(features)["sentence_embedding"]
-        return _normalise(rows.float().numpy())
+        return normalise(rows.float().numpy())

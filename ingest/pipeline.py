@@ -19,6 +19,7 @@ from ingest.analyzer import analyze
 from ingest.article import Article, SkipInput
 from ingest.embcache import EmbeddingCache, cache_path, embed_with_cache
 from ingest.embed import Embedder
+from ingest.engines import index_engine, vectors_tag
 from ingest.formats import Format, detect, extensions
 from ingest.formats.base import ReadOptions, read_options
 from ingest.formats.reading import read_articles
@@ -122,6 +123,22 @@ def embedding_text(article: Article, row: PassageRow) -> str:
     return f"{article.title}\n{row.text}" if article.title else row.text
 
 
+def check_engine_mix(index: Index, engine: str) -> None:
+    """Refuse to add passage vectors of ``engine`` to an index whose vectors another engine made, unless both
+    give the same vectors (torch and onnxruntime fp32). Indexes from before engines hold torch's vectors."""
+    stored = index_engine(index) or engine
+    if vectors_tag(stored) != vectors_tag(engine):
+        raise SystemExit(f"error: index {index.directory} holds passage vectors of engine {stored!r}, not "
+                         f"{engine!r}; use another --index or --engine {stored}")
+    if index.get_meta("engine") is None:
+        index.set_meta("engine", engine)
+
+
+def vectors_name(embedder) -> str:
+    """The embedding-cache name of ``embedder``'s passage vectors (engine-tagged where they differ)."""
+    return getattr(embedder, "vectors_name", embedder.name)
+
+
 class Ingester:
     """Writes articles into an index, idempotently and incrementally."""
 
@@ -141,11 +158,14 @@ class Ingester:
 
     def _check_model(self) -> None:
         stored = self.index.get_meta("model")
+        engine = getattr(self.embedder, "engine", "torch")
         if stored is None:
             self.index.set_meta("model", self.embedder.name)
+            self.index.set_meta("engine", engine)
         elif stored != self.embedder.name:
             raise SystemExit(f"error: index {self.index.directory} was built with model {stored!r}, "
                              f"not {self.embedder.name!r}; use another --index or the same model")
+        check_engine_mix(self.index, engine)
 
     def add(self, article: Article) -> None:
         """Queue one article; unchanged ones are recognised without embedding anything."""
@@ -175,7 +195,7 @@ class Ingester:
         if not self._pending:
             return
         texts = [embedding_text(a, r) for a, rows in self._pending for r in rows]
-        vectors, encoded = embed_with_cache(texts, model=self.embedder.name, cache=self.cache,
+        vectors, encoded = embed_with_cache(texts, model=vectors_name(self.embedder), cache=self.cache,
                                             encode=self.embedder.encode_passages)
         self.report.embedded += encoded
         self.index.set_meta("lexical_stale", "1")  # before writing: a run killed mid-batch still rebuilds

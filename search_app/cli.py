@@ -11,6 +11,7 @@ import time
 from ingest.settings import int_setting, setting
 
 EXIT_SKIPPED = 1
+ENGINE_CHOICES = ("torch", "onnxruntime", "onnxruntime-int8")  # ingest.engines.ENGINES, without importing it
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     _index_args(p)
     p.add_argument("--prune", action="store_true", help="remove articles whose source file is gone")
     p.add_argument("--model", help=f"embedding model (default {setting('model')!r}; env TELUSUR_MODEL)")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, default=None,
+                   help="encoder engine for passages (env TELUSUR_ENGINE; default torch)")
     p.add_argument("--embed-cache", metavar="FILE", default=None,
                    help="embedding cache file to share across indexes (env TELUSUR_EMBED_CACHE; "
                         "default INDEX/embeddings.sqlite)")
@@ -38,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10, help="number of excerpts (default 10)")
     p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default=None, help="ranking (default hybrid)")
     p.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    _query_engine_arg(p)
 
     p = sub.add_parser("serve", help="Serve the search page and JSON API on a production WSGI server.")
     _index_args(p)
@@ -46,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=4, help="server threads per worker (default 4)")
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes (default 1: waitress; more: gunicorn, sharing CHROMA_HOST)")
+    _query_engine_arg(p)
 
     p = sub.add_parser("eval", help="Score retrieval on a corpus with relevance judgments.")
     p.add_argument("--corpus", required=True, action="append",
@@ -72,13 +77,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _query_engine_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=ENGINE_CHOICES, default=None,
+                   help="encoder engine for queries (env TELUSUR_QUERY_ENGINE; default onnxruntime)")
+
+
+def _use_query_engine(args: argparse.Namespace) -> None:
+    """``--engine`` of search/serve: the query engine of this process and of the server's workers."""
+    if args.engine:
+        os.environ["TELUSUR_QUERY_ENGINE"] = args.engine
+
+
 def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", metavar="DIR", default=None,
                    help="index directory (default $TELUSUR_INDEX or index/)")
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.embed import Embedder
+    from ingest.embed import embedder_from_settings
+    from ingest.engines import index_engine
     from ingest.formats.base import read_options
     from ingest.pipeline import ingest_paths
     from ingest.store import Index
@@ -91,7 +108,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     index = Index(args.index)
     model = setting("model", args.model or index.get_meta("model"))
     processes = int_setting("encode_processes") or os.cpu_count() or 1
-    embedder = Embedder(model, precision=setting("precision"), threads=int_setting("threads"), processes=processes)
+    try:
+        embedder = embedder_from_settings(model, processes=processes, engine=args.engine or index_engine(index))
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     try:
         report = ingest_paths(args.paths, index, embedder, prune=args.prune, show_progress=not args.quiet,
@@ -116,6 +137,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from search_app.search import open_searcher
     from search_app.served import notices, served_search
 
+    _use_query_engine(args)
     searcher = open_searcher(args.index)
     response = served_search(searcher, args.query, k=args.k, mode=args.mode or setting("mode"), facets=False)
     method = setting("answers")
@@ -147,6 +169,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except BadLimit as err:
         print(f"telusur serve: {err} (TELUSUR_RATE_LIMIT)", file=sys.stderr)
         return 2
+    _use_query_engine(args)
     serve(args.index, host=args.host, port=args.port, threads=args.threads, workers=args.workers)
     return 0
 

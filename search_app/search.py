@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from ingest.analyzer import analyze
-from ingest.embed import Embedder
+from ingest.embed import Embedder, embedder_from_settings
+from ingest.engines import index_engine
 from ingest.lexical import LexicalIndex
-from ingest.settings import int_setting, setting
+from ingest.settings import setting
 from ingest.store import Index
 from search_app import filtering, fuse
 from search_app.catalog import ArticleMeta, LiveCatalog
@@ -399,8 +400,7 @@ def _top(scores: dict[str, float], n: int) -> list[str]:
 def open_searcher(index_dir: str | Path | None = None, *, model: str | None = None) -> Searcher:
     """A searcher over an index directory with the model the index was built with."""
     index = Index(index_dir)
-    embedder = Embedder(setting("model", model or index.get_meta("model")),
-                        precision=setting("precision"), threads=int_setting("threads"))
+    embedder = embedder_from_settings(setting("model", model or index.get_meta("model")), engine=index_engine(index))
     searcher = Searcher(index, embedder)
     searcher.catalog.current()  # publishes what a killed writer left committed (catalog.LiveCatalog)
     return searcher

@@ -27,10 +27,11 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real embedding model (converted once into the user cache, then loaded)."""
-    from ingest.embed import Embedder
+    """The real embedding model (converted once into the user cache, then loaded), run by the engines the
+    settings choose (by default: torch for passages, ONNX Runtime fp32 for queries), as the product runs it."""
+    from ingest.embed import DEFAULT_MODEL, embedder_from_settings
 
-    return Embedder()
+    return embedder_from_settings(DEFAULT_MODEL)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from search_app.tools.bench import stop
+from search_app.tools.bench_serve import stop
 
 
 def free_port() -> int:

