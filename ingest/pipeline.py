@@ -151,7 +151,12 @@ def passage_rows(article: Article) -> list[PassageRow]:
 
 def embedding_text(article: Article, row: PassageRow) -> str:
     """What the encoder sees for a passage: the title travels with every passage."""
-    return f"{article.title}\n{row.text}" if article.title else row.text
+    return title_and_text(article.title, row.text)
+
+
+def title_and_text(title: str, text: str) -> str:
+    """A passage's text as embedded, from its article's title and its own text."""
+    return f"{title}\n{text}" if title else text
 
 
 class Ingester:
@@ -254,18 +259,19 @@ def settle(index: Index, *, written: set[str] | None = None, reread_all: bool = 
     article (``Index.publish``); returns how many were published. The caller holds the writer lock.
 
     ``written``: passage ids whose vectors this writer wrote (their table rows are re-read); ``reread_all``:
-    re-read every row (a run died before its rebuild)."""
-    index.flush_deletes()
-    if index.get_meta("analyzer") != ANALYZER_VERSION:
-        retokenize(index)
-    stale = index.get_meta("lexical_stale") != "0" or not index.lexical_dir.exists()
-    if stale:
-        rebuild_lexical(index)
-    interrupted = reread_all or index.get_meta("vectors_stale") == "1"
-    if stale or written or interrupted or not table_dir(index.directory).exists():
-        rebuild_vectors(index, None if interrupted else (written or set()))
-        index.set_meta("vectors_stale", "0")
-    return index.publish()
+    re-read every row (a run died before its rebuild). Runs at a commit point (``Index.commit_point``)."""
+    with index.commit_point():
+        index.flush_deletes(resync=True)
+        if index.get_meta("analyzer") != ANALYZER_VERSION:
+            retokenize(index)
+        stale = index.get_meta("lexical_stale") != "0" or not index.lexical_dir.exists()
+        if stale:
+            rebuild_lexical(index)
+        interrupted = reread_all or index.get_meta("vectors_stale") == "1"
+        if stale or written or interrupted or not table_dir(index.directory).exists():
+            rebuild_vectors(index, None if interrupted else (written or set()))
+            index.set_meta("vectors_stale", "0")
+        return index.publish()
 
 
 def recover(index: Index) -> int:

@@ -64,6 +64,8 @@ class VectorTable:
         """Write to ``directory``, replacing what is there atomically (a crash leaves the old or the new)."""
         directory = Path(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
+        for stale in directory.parent.glob(f".{directory.name}.tmp-*"):  # left by a killed writer
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
         try:
             np.save(tmp / "vectors.npy", np.ascontiguousarray(self.matrix, dtype=np.float32))
