@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest import stages
 from ingest.analyzer import analyze
 from ingest.article import Article, SkipInput
 from ingest.embcache import EmbeddingCache, cache_path, embed_with_cache
@@ -212,6 +213,7 @@ class Ingester:
         if not self._pending:
             return
         texts = [embedding_text(a, r) for a, rows in self._pending for r in rows]
+        stages.mark("embed")
         vectors, encoded = embed_with_cache(texts, model=self.embedder.name, cache=self.cache,
                                             encode=self.embedder.encode_passages)
         self.report.embedded += encoded
@@ -229,9 +231,11 @@ class Ingester:
             if self.progress:
                 self.progress(len(rows))
         self._pending = []
+        stages.mark("read")
 
     def prune(self, read_origins: set[str]) -> None:
         """Remove articles whose source file is gone, or that a re-read file no longer contains."""
+        stages.mark("prune")
         gone = []
         for origin, ids in self.index.origins().items():
             if origin.startswith(API_ORIGIN):
@@ -266,19 +270,24 @@ def settle(index: Index, *, written: set[str] | None = None, reread_all: bool = 
             retokenize(index)
         stale = index.get_meta("lexical_stale") != "0" or not index.lexical_dir.exists()
         if stale:
+            stages.mark("lexical")
             rebuild_lexical(index)
         interrupted = reread_all or index.get_meta("vectors_stale") == "1"
         if stale or written or interrupted or not table_dir(index.directory).exists():
+            stages.mark("vectors")
             rebuild_vectors(index, None if interrupted else (written or set()))
             index.set_meta("vectors_stale", "0")
-        return index.publish()
+        stages.mark("publish")
+        published = index.publish()
+        stages.mark("done")
+        return published
 
 
 def recover(index: Index) -> int:
     """What a killed writer committed, made consistent and visible, unless a writer is busy (then 0).
 
-    Readers call this when they see unpublished articles (search_app/catalog.py)."""
-    if not index.has_unpublished():
+    Readers call this when a writer left work behind (``Index.needs_settling``, search_app/catalog.py)."""
+    if not index.needs_settling():
         return 0
     try:
         with index.writing(timeout=0):
@@ -339,6 +348,7 @@ def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder,
     read_origins: set[str] = set()
     originals = Originals(index.directory)
     try:
+        stages.mark("read")
         for path, fmt in found.files:
             for item in read_articles(path, fmt, replace(options, started=time.monotonic())):
                 if isinstance(item, SkipInput):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import wire
+from ingest import stages, wire
 from ingest.article import Article
 from ingest.settings import setting
 
@@ -223,6 +223,13 @@ class Index:
         return self.db.execute("SELECT * FROM articles WHERE article_id=? AND published=1",
                                (article_id,)).fetchone()
 
+    def needs_settling(self) -> bool:
+        """Did a writer leave work for the next one: articles unpublished, BM25 / the vector table marked stale
+        (a run killed after pruning has nothing unpublished but removed passages they still hold), vectors
+        whose deletion or commit did not finish?"""
+        return (self.has_unpublished() or "1" in {self.get_meta("lexical_stale"), self.get_meta("vectors_stale")}
+                or self.db.execute("SELECT 1 FROM pending_deletes LIMIT 1").fetchone() is not None)
+
     def has_unpublished(self) -> bool:
         """Are there committed articles that no writer has published yet (a writer is busy, or was killed)?"""
         return self.db.execute("SELECT 1 FROM articles WHERE published=0 LIMIT 1").fetchone() is not None
@@ -288,7 +295,7 @@ class Index:
                                     "WHERE article_id=? AND a.published=1 ORDER BY position", (article_id,)))
 
     def all_tokens(self) -> Iterator[tuple[str, list[str]]]:
-        for pid, tokens in self.db.execute("SELECT passage_id, tokens FROM passages ORDER BY rowid"):
+        for pid, tokens in self.db.execute("SELECT passage_id, tokens FROM passages ORDER BY article_id, position"):
             yield pid, [t for t in tokens.split(" ") if t and t != SENTENCE_MARK]
 
     def article_count(self) -> int:
@@ -358,8 +365,10 @@ class Index:
             if with_rows:
                 ids = [r.passage_id for _, rows, _ in with_rows for r in rows]
                 self._intend(ids)
+                stages.mark("chroma")
                 metadata = [_vector_metadata(a, r, day_number(a.date)) for a, rows, _ in with_rows for r in rows]
                 self.vectors.upsert(ids, np.concatenate([np.asarray(v) for _, _, v in with_rows]), metadata)
+            stages.mark("ledger")
             written = [self.put_article(a, rows, vecs, upserted=True, flush=False) for a, rows, vecs in items]
             self.flush_deletes()
         return written
