@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import shutil
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.diskfull import is_disk_full
 from ingest.lexical import LexicalIndex
 from ingest.originals import original_path, referenced_originals
 from ingest.store import Index, day_number
@@ -41,6 +43,7 @@ from ingest.vectable import VectorTable, table_dir
 TOLERANCE = 1e-4  # largest difference allowed between a Chroma vector and its table row (float32 round trips)
 QUICK_SAMPLE = 200
 EXAMPLES = 3
+FULL_BYTES = 1 << 20  # less free space than this on a failed Chroma open: the disk is full
 METADATA_KEYS = ("article_id", "position", "source", "category", "day")
 
 
@@ -87,8 +90,13 @@ def check(index: Index, *, quick: bool = False, recover_first: bool = True) -> C
 
     started = time.perf_counter()
     report = CheckReport(str(index.directory), quick=quick)
-    if recover_first and (published := recover(index)):
-        report.notes.append(f"published {published} article(s) a killed writer had committed")
+    try:
+        if recover_first and (published := recover(index)):
+            report.notes.append(f"published {published} article(s) a killed writer had committed")
+    except Exception as err:
+        if not is_disk_full(err):
+            raise
+        report.notes.append(f"the disk is full: what a writer left committed cannot be published now ({err})")
     ledger = _check_ledger(index, report)
     with _no_writer(index) as idle:
         if idle:
@@ -152,7 +160,14 @@ def _check_derived(index: Index, ledger: list[str], report: CheckReport, quick: 
         if index.get_meta(key) == "1":
             report.add("meta", f"{key} is set: a rebuild did not finish")
     _check_leftovers(index.directory, report)
-    chroma = _check_chroma(index, ledger, report)
+    try:
+        chroma = _check_chroma(index, ledger, report)
+    except Exception as err:  # Chroma writes when it opens: on a full disk it cannot
+        if not (is_disk_full(err) or shutil.disk_usage(index.directory).free < FULL_BYTES):
+            raise
+        report.add("chroma", "cannot be opened: the disk is full (Chroma writes when it opens); free space and "
+                             "check again")
+        return
     table = _check_table(index, ledger, report)
     _check_lexical(index, ledger, report)
     if table is not None:

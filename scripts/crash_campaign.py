@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 STAGES = ("read", "embed", "chroma", "ledger", "prune", "lexical", "vectors", "publish")
-MAX_DELAY = {"embed": 3.0, "read": 0.4, "lexical": 0.3, "vectors": 0.3}  # others: 0.03 s
+MAX_DELAY = {"embed": 3.0, "read": 0.4, "lexical": 0.05, "vectors": 0.05}  # others: 0.03 s
 TOPICS = ("irigasi sawah", "jalan desa", "posyandu balita", "sekolah dasar", "pasar rakyat", "air bersih",
           "bank sampah", "perpustakaan keliling", "jembatan gantung", "pelatihan nelayan")
 MODES = ("hybrid", "dense", "bm25")
@@ -95,7 +95,9 @@ def write_variant(folder: Path, files: dict[str, list[dict]]) -> None:
 
 
 def queries(records: list[dict]) -> list[str]:
-    return [" ".join(r["title"].split()[:5]) for r in records[::max(1, len(records) // 6)][:6]]
+    """Six searches: the start of six titles spread over the corpus (and over the generated topics)."""
+    step = len(records) // 6
+    return [" ".join(records[k * step + k % max(1, step)]["title"].split()[:5]) for k in range(6)]
 
 
 # -- one process: check, ledger and searches of an index ---------------------------------------------------

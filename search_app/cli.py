@@ -111,6 +111,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print("interrupted: everything committed so far is kept; run the same command again to finish",
               file=sys.stderr)
         return 130
+    except Exception as err:
+        from ingest.diskfull import disk_full_line, is_disk_full
+
+        if not is_disk_full(err):
+            raise
+        print(disk_full_line(index.directory, err), file=sys.stderr)
+        return 1
     finally:
         embedder.close()
     seconds = time.perf_counter() - started
