@@ -245,9 +245,9 @@ class Ingester:
             elif origin in read_origins:
                 gone += [aid for aid in ids if aid not in self._seen]
         if gone:
+            self.index.set_meta("lexical_stale", "1")  # before removing: a run killed meanwhile still rebuilds
             self.report.removed += self.index.remove_articles(gone)
             self.report.articles_removed += len(gone)
-            self.index.set_meta("lexical_stale", "1")
             Originals(self.index.directory).collect(referenced_originals(self.index.db))
 
     def finish(self) -> None:

@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 STAGES = ("read", "embed", "chroma", "ledger", "prune", "lexical", "vectors", "publish")
-MAX_DELAY = {"embed": 3.0, "read": 0.4, "lexical": 0.05, "vectors": 0.05}  # others: 0.03 s
+MAX_DELAY = {"embed": 3.0, "read": 0.4, "lexical": 0.05, "vectors": 0.05}  # others: 0.005 s
 TOPICS = ("irigasi sawah", "jalan desa", "posyandu balita", "sekolah dasar", "pasar rakyat", "air bersih",
           "bank sampah", "perpustakaan keliling", "jembatan gantung", "pelatihan nelayan")
 MODES = ("hybrid", "dense", "bm25")
@@ -180,7 +180,7 @@ class Campaign:
     def killed_run(self, target: str) -> dict:
         """Start the ingest, kill it in ``target`` (plus a random delay); where it landed."""
         markers = Path(tempfile.mktemp(prefix="stages-", dir=self.work))
-        delay = self.rng.uniform(0, MAX_DELAY.get(target, 0.03))
+        delay = self.rng.uniform(0, MAX_DELAY.get(target, 0.005))
         proc = subprocess.Popen(self.ingest_cmd(self.index), env={**self.env, "TELUSUR_STAGES": str(markers)},
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
         entered = None

@@ -131,19 +131,27 @@ def test_serve_refuses_an_inconsistent_index_and_names_the_repair(index):
     assert f"telusur check --index {index.directory} --repair" in done.stderr
 
 
-def test_a_kill_after_pruning_is_settled_by_the_next_reader(index, embedder):
-    """The campaign's first find: a run killed after ``--prune`` removed articles (ledger and Chroma) but before
-    the rebuild left BM25 and the vector table holding them, and nothing unpublished for a reader to notice."""
-    with index.writing():
-        ingester = Ingester(index, embedder)
-        index.remove_articles(["k5"])
-        index.set_meta("lexical_stale", "1")  # as Ingester.prune does; then the kill
-    del ingester
+def test_a_kill_after_pruning_is_settled_by_the_next_reader(index, embedder, monkeypatch):
+    """The campaign's finds: a run killed after ``--prune`` removed articles from the ledger left BM25 and the
+    vector table holding them, with nothing unpublished for a reader to notice, and (when the kill came before
+    the stale mark, which was set after the removal) nothing marked stale either."""
+
+    remove = Index.remove_articles
+
+    def killed(self, ids):
+        remove(self, ids)
+        raise SystemExit("killed")  # the kill: removal done (ledger and Chroma), nothing rebuilt
+
+    monkeypatch.setattr(Index, "remove_articles", killed)
+    with index.writing(), pytest.raises(SystemExit):
+        Ingester(index, embedder).prune(set())  # every article's file ("uji.jsonl") is gone
+    monkeypatch.undo()
     stale = check(index, recover_first=False)
-    assert any(p.line().startswith("lexical: 1 passage(s) that the ledger does not hold") for p in stale.problems)
+    assert any(p.line().startswith("lexical: 6 passage(s) that the ledger does not hold") for p in stale.problems)
+    assert any(p.line().startswith("meta: lexical_stale is set") for p in stale.problems)
     report = check(index)  # as every reader, it settles what the killed writer left
     assert report.ok, report.problems
-    assert len(LexicalIndex.load(index.lexical_dir)) == 5
+    assert len(LexicalIndex.load(index.lexical_dir)) == 0 and index.vectors.count() == 0
 
 
 def test_vectors_upserted_but_never_committed_leave_no_orphan(index, embedder, monkeypatch):
