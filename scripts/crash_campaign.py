@@ -53,10 +53,11 @@ def telusur(*args: str) -> list[str]:
     return [sys.executable, "-m", "search_app.cli", *args]
 
 
-def articles(n: int) -> list[dict]:
-    """``n`` articles: the first indosum articles when the real data is there, else generated text."""
+def articles(n: int, *, generated: bool = False) -> list[dict]:
+    """``n`` articles: the first indosum articles when the real data is there (and not ``generated``), else
+    generated text."""
     path = Path(os.environ.get("TELUSUR_DATA", REPO.parent / "shared" / "data")) / "indosum-news" / "corpus.jsonl"
-    if path.is_file():
+    if path.is_file() and not generated:
         with path.open(encoding="utf-8") as f:
             return [json.loads(line) for _, line in zip(range(n), f)]
     return [{"id": f"g{i}", "title": f"Program {TOPICS[i % 10]} desa nomor {i}",
@@ -293,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--generated", action="store_true", help="generated text even where indosum is present")
     parser.add_argument("--server-kills", type=int, default=3)
     parser.add_argument("--search-every", type=int, default=1,
                         help="compare search results every N rounds (0: only after the last); always after the last")
@@ -306,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     work = args.work or Path(tempfile.mkdtemp(prefix="crash-campaign-"))
     work.mkdir(parents=True, exist_ok=True)
-    campaign = Campaign(work, articles(args.articles), args.seed)
+    campaign = Campaign(work, articles(args.articles, generated=args.generated), args.seed)
     started = time.monotonic()
     campaign.build_references()
     rows: list[dict] = []
@@ -331,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "rounds": rows, "server": server}, indent=1))
     ok = (summary["clean"] == len(rows) and summary["server_checks_clean"] == len(server)
-          and summary["kills"] >= args.kills)
+          and not any(s["duplicates"] for s in server) and summary["kills"] >= args.kills)
     return 0 if ok else 1
 
 
