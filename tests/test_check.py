@@ -18,7 +18,7 @@ from ingest.pipeline import Ingester, passage_rows, rebuild_lexical
 from ingest.repair import repair
 from ingest.store import Index
 from ingest.vectable import VectorTable, table_dir
-from tests.servers import telusur
+from tests.servers import free_port, telusur
 
 TOPICS = ("irigasi sawah", "jalan desa", "posyandu balita", "sekolah dasar", "pasar rakyat", "air bersih")
 
@@ -124,11 +124,17 @@ def index_embedder(index: Index):
 def test_serve_refuses_an_inconsistent_index_and_names_the_repair(index):
     first = [r[0] for r in index.db.execute("SELECT passage_id FROM passages LIMIT 1")]
     index.vectors.delete(first)
-    done = subprocess.run(telusur("serve", "--index", str(index.directory), "--port", "1"), capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 1
-    assert "chroma: 1 passage(s) of the ledger missing" in done.stderr
-    assert f"telusur check --index {index.directory} --repair" in done.stderr
+    proc = subprocess.Popen(telusur("serve", "--index", str(index.directory), "--port", str(free_port())),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _, stderr = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("serve started on an inconsistent index")
+    assert proc.returncode == 1
+    assert "chroma: 1 passage(s) of the ledger missing" in stderr
+    assert f"telusur check --index {index.directory} --repair" in stderr
 
 
 def test_a_kill_after_pruning_is_settled_by_the_next_reader(index, embedder, monkeypatch):
