@@ -78,8 +78,9 @@ def test_backup_of_a_live_index_checks_clean_serves_and_restores(tmp_path):
     port = free_port()
     with running(telusur("serve", "--index", str(copy), "--port", str(port)), f"http://127.0.0.1:{port}/healthz",
                  env=env, timeout=300):
-        found = _search(port, "kodearsip3")
-        assert found["results"] and found["results"][0]["article_id"] == "b3"
+        found = _search(port, "kodearsip3")["results"]
+        shown = {r["article_id"] for r in found} | {c["article_id"] for r in found for c in r["also_published"]}
+        assert "b3" in shown, found  # (the generated reports are wire copies of each other: b3 may be grouped)
 
     shutil.rmtree(index)  # restore: copy the backup back in place
     shutil.copytree(copy, index)
