@@ -160,6 +160,12 @@ class Campaign:
 
     def build_references(self) -> None:
         for name, files in self.variants.items():
+            saved = self.work / f"ref-{name}.json"
+            if saved.exists():  # a rerun in the same folder with the same corpus: the references are reused
+                record = json.loads(saved.read_text())
+                if record["queries"] == self.queries and record["files"] == files:
+                    self.reference[name] = record["verified"]
+                    continue
             write_variant(self.corpus, files)
             ref = self.work / f"ref-{name}"
             shutil.rmtree(ref, ignore_errors=True)
@@ -169,6 +175,7 @@ class Campaign:
             self.reference[name] = run_verify(ref, self.queries)
             if not self.reference[name]["check_ok"]:
                 raise RuntimeError(f"reference {name} fails its check: {self.reference[name]['problems']}")
+            saved.write_text(json.dumps({"queries": self.queries, "files": files, "verified": self.reference[name]}))
 
     def starve_cache(self, n: int) -> int:
         """Delete ``n`` random vectors from the shared cache (so the next run embeds them)."""
