@@ -28,6 +28,7 @@ import numpy as np
 from ingest import stages, wire
 from ingest.article import Article
 from ingest.settings import setting
+from ingest.vectable import table_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -226,9 +227,11 @@ class Index:
     def needs_settling(self) -> bool:
         """Did a writer leave work for the next one: articles unpublished, BM25 / the vector table marked stale
         (a run killed after pruning has nothing unpublished but removed passages they still hold), vectors
-        whose deletion or commit did not finish?"""
+        whose deletion or commit did not finish, or no BM25 / vector table yet (an index from before they existed)?"""
         return (self.has_unpublished() or "1" in {self.get_meta("lexical_stale"), self.get_meta("vectors_stale")}
-                or self.db.execute("SELECT 1 FROM pending_deletes LIMIT 1").fetchone() is not None)
+                or self.db.execute("SELECT 1 FROM pending_deletes LIMIT 1").fetchone() is not None
+                or (not (self.lexical_dir.is_dir() and table_dir(self.directory).is_dir())  # an older index
+                    and self.db.execute("SELECT 1 FROM passages LIMIT 1").fetchone() is not None))
 
     def has_unpublished(self) -> bool:
         """Are there committed articles that no writer has published yet (a writer is busy, or was killed)?"""

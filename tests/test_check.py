@@ -194,3 +194,14 @@ def test_rebuilt_lexical_rows_follow_content_not_write_history(index, embedder):
     ids = rebuild_lexical(index).ids
     order = [r[0] for r in index.db.execute("SELECT passage_id FROM passages ORDER BY article_id, position")]
     assert ids == order
+
+
+def test_an_index_from_before_the_vector_table_is_completed_by_its_first_reader(index):
+    """``telusur serve`` refuses inconsistent indexes; one built before BM25 files or the vector table existed is
+    not refused but completed: its first reader (here the check) builds what it lacks."""
+    import shutil
+
+    shutil.rmtree(table_dir(index.directory))
+    report = check(index)
+    assert report.ok, report.problems
+    assert len(VectorTable.load(table_dir(index.directory))) == 6
