@@ -10,14 +10,18 @@ rebuild. Every eighth round starts from an empty index. Each round:
 1. starts the ingest with stage markers (``TELUSUR_STAGES``), waits until it enters the round's target stage
    (read, embed, chroma, ledger, prune, lexical, vectors, publish) plus a seeded random delay, stops it
    (SIGSTOP), records the stage it stopped in, and SIGKILLs it;
-2. runs `telusur check` (as any reader, it first publishes what the killed writer committed);
-3. runs the same ingest again, then verifies in one process: `check` clean, the ledger's passages equal an
-   uninterrupted ingest's (0 missing, 0 extra, 0 duplicated) and the same searches (hybrid, dense, bm25)
-   return the same passages in the same order.
+2. runs the check of `telusur check` (as any reader, it first publishes what the killed writer committed);
+3. runs the same ingest again, then verifies: `check` clean, the ledger's passages equal an uninterrupted
+   ingest's (0 missing, 0 extra, 0 duplicated) and the same searches (hybrid, dense, bm25) return the same
+   passages in the same order.
+
+The checks and searches run in one long-lived worker process (the code of `telusur check` and of the search,
+on a fresh ``Index`` with Chroma's clients reopened each time), so a round starts two Python processes, the
+killed ingest and its rerun.
 
 Rounds that target "embed" first delete some vectors from the shared embedding cache, so the encoder really
 runs (the other rounds take every vector from the cache: CPU is scarce). Then `--server-kills` times, a
-`telusur serve` is SIGKILLed while it answers a `POST /api/documents`, and `telusur check` runs on its index.
+`telusur serve` is SIGKILLed while it answers a `POST /api/documents`, and the check runs on its index.
 Exit status 0 when every round ended clean.
 """
 
@@ -101,14 +105,41 @@ def queries(records: list[dict]) -> list[str]:
     return [" ".join(records[k * step + k % max(1, step)]["title"].split()[:5]) for k in range(6)]
 
 
-# -- one process: check, ledger and searches of an index ---------------------------------------------------
-def verify(index_dir: str, query_list: list[str]) -> dict:
+# -- one long-lived process: check, ledger and searches of an index -------------------------------------------
+def fresh_chroma() -> None:
+    """Forget the Chroma stores opened so far: another process has written them since."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    for system in list(SharedSystemClient._identifier_to_system.values()):
+        with contextlib.suppress(Exception):
+            system.stop()
+    SharedSystemClient.clear_system_cache()
+
+
+def check_json(index_dir: str) -> dict:
+    """What `telusur check --json` prints, from a fresh Index (and fresh Chroma clients)."""
     from ingest.check import check
     from ingest.store import Index
-    from search_app.search import open_searcher
 
-    searcher = open_searcher(index_dir)
-    index: Index = searcher.index
+    fresh_chroma()
+    return check(Index(index_dir)).to_json()
+
+
+_embedder = None
+
+
+def verify(index_dir: str, query_list: list[str]) -> dict:
+    global _embedder
+    from ingest.check import check
+    from ingest.embed import Embedder
+    from ingest.store import Index
+    from search_app.search import Searcher
+
+    fresh_chroma()
+    index = Index(index_dir)
+    _embedder = _embedder or Embedder(index.get_meta("model"))
+    searcher = Searcher(index, _embedder)
+    searcher.catalog.current()  # as open_searcher: settles what a killed writer left
     report = check(index)
     rows = list(index.db.execute("SELECT passage_id, article_id, position FROM passages"))
     results = {f"{mode}:{q}": [r.passage_id for r in searcher.search(q, k=10, mode=mode).results]
@@ -125,20 +156,53 @@ def ledger(index_dir: Path) -> dict:
     return {"passages": sorted(r[0] for r in rows), "duplicates": len(rows) - len({(r[1], r[2]) for r in rows})}
 
 
-def run_check(index_dir: Path, env: dict) -> dict:
-    done = subprocess.run(telusur("check", "--index", str(index_dir), "--json"), env=env, capture_output=True,
-                          text=True, cwd=REPO, timeout=600)
-    report = json.loads(done.stdout)
-    return {"ok": report["ok"] and done.returncode == 0, "notes": report["notes"],
-            "problems": [p["store"] + ": " + p["what"] for p in report["problems"]]}
+class Worker:
+    """A long-lived process that runs the check (the code of `telusur check`) and the searches on request, so
+    a round starts two Python processes (the killed ingest and its rerun), not five: CPU is scarce."""
+
+    def __init__(self, env: dict):
+        self.proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, cwd=REPO, env=env)
+
+    def ask(self, **request) -> dict:
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the worker died ({self.proc.wait()})")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(answer["error"])
+        return answer
+
+    def check(self, index_dir: Path) -> dict:
+        report = self.ask(op="check", index=str(index_dir))
+        return {"ok": report["ok"], "notes": report["notes"],
+                "problems": [p["store"] + ": " + p["what"] for p in report["problems"]]}
+
+    def verify(self, index_dir: Path, query_list: list[str]) -> dict:
+        return self.ask(op="verify", index=str(index_dir), queries=query_list)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=120)
 
 
-def run_verify(index_dir: Path, query_list: list[str]) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--verify", str(index_dir), "--queries", json.dumps(query_list)],
-                          capture_output=True, text=True, timeout=900, cwd=REPO)
-    if done.returncode != 0:
-        raise RuntimeError(f"verify failed: {done.stderr[-2000:]}")
-    return json.loads(done.stdout)
+def serve_worker() -> None:
+    """The worker's loop: one JSON request a line on stdin, one JSON answer a line on stdout."""
+    import traceback
+
+    out = sys.stdout
+    sys.stdout = sys.stderr  # anything else printed goes to stderr
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            answer = (check_json(request["index"]) if request["op"] == "check"
+                      else verify(request["index"], request["queries"]))
+        except Exception:
+            answer = {"error": traceback.format_exc()[-3000:]}
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
 
 
 # -- the campaign --------------------------------------------------------------------------------------------
@@ -154,6 +218,7 @@ class Campaign:
         self.env = {**os.environ, "TELUSUR_EMBED_CACHE": str(self.cache), "TELUSUR_ENCODE_PROCESSES": "1",
                     "TELUSUR_THREADS": "1", "TELUSUR_BATCH": "32"}
         self.reference: dict[str, dict] = {}
+        self.worker = Worker(self.env)
 
     def ingest_cmd(self, index: Path) -> list[str]:
         return telusur("ingest", str(self.corpus), "--index", str(index), "--prune", "--quiet")
@@ -172,7 +237,7 @@ class Campaign:
             done = subprocess.run(self.ingest_cmd(ref), env=self.env, capture_output=True, text=True, cwd=REPO)
             if done.returncode != 0:
                 raise RuntimeError(f"reference ingest failed: {done.stderr[-2000:]}")
-            self.reference[name] = run_verify(ref, self.queries)
+            self.reference[name] = self.worker.verify(ref, self.queries)
             if not self.reference[name]["check_ok"]:
                 raise RuntimeError(f"reference {name} fails its check: {self.reference[name]['problems']}")
             saved.write_text(json.dumps({"queries": self.queries, "files": files, "verified": self.reference[name]}))
@@ -217,18 +282,18 @@ class Campaign:
         started = time.monotonic()
         row = {"round": n, "variant": variant, "fresh_index": fresh, "cache_starved": starved,
                **self.killed_run(target)}
-        row["check_after_kill"] = run_check(self.index, self.env)
+        row["check_after_kill"] = self.worker.check(self.index)
         rerun = subprocess.run(self.ingest_cmd(self.index), env=self.env, capture_output=True, text=True, cwd=REPO)
         row["rerun_rc"] = rerun.returncode
         row["rerun_summary"] = (rerun.stderr.strip().splitlines() or [""])[-1]
         want = self.reference[variant]
         if search:
-            got = run_verify(self.index, self.queries)
+            got = self.worker.verify(self.index, self.queries)
             row.update(check_ok=got["check_ok"], problems=got["problems"], searched=True,
                        results_equal=got["results"] == want["results"],
                        results_differing=[q for q in want["results"] if got["results"].get(q) != want["results"][q]])
         else:
-            final = run_check(self.index, self.env)
+            final = self.worker.check(self.index)
             got = ledger(self.index)
             row.update(check_ok=final["ok"], problems=final["problems"], searched=False, results_equal=None)
         row.update(missing=len(set(want["passages"]) - set(got["passages"])),
@@ -261,7 +326,7 @@ class Campaign:
         finally:
             proc.kill()
             proc.wait()
-        report = run_check(self.index, self.env)
+        report = self.worker.check(self.index)
         with sqlite3.connect(self.index / "articles.sqlite") as db:
             api = db.execute("SELECT COUNT(*) FROM articles WHERE article_id LIKE ?", (f"api-{n}-%",)).fetchone()[0]
         return {"server_kill": n, "delay_s": round(delay, 3), "check_ok": report["ok"], "notes": report["notes"],
@@ -307,11 +372,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="compare search results every N rounds (0: only after the last); always after the last")
     parser.add_argument("--work", type=Path, default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--json", type=Path, default=None, help="write every round's record here")
-    parser.add_argument("--verify", help=argparse.SUPPRESS)
-    parser.add_argument("--queries", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.verify:
-        print(json.dumps(verify(args.verify, json.loads(args.queries))))
+    if args.worker:
+        serve_worker()
         return 0
     work = args.work or Path(tempfile.mkdtemp(prefix="crash-campaign-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -334,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     for s in server:
         print(f"server kill {s['server_kill']} after {s['delay_s']} s: check {'ok' if s['check_ok'] else 'FAIL'} "
               f"{s['problems']} ({s['api_articles_kept']} of 20 posted articles kept)", flush=True)
+    campaign.worker.close()
     summary = {**summarise(rows, server), "seconds": round(time.monotonic() - started, 1),
                "articles": args.articles, "seed": args.seed}
     print(json.dumps(summary), flush=True)
