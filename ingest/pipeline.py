@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest import stages
 from ingest.analyzer import analyze
 from ingest.article import Article, SkipInput
 from ingest.embcache import EmbeddingCache, cache_path, embed_with_cache
@@ -120,7 +121,12 @@ def passage_rows(article: Article) -> list[PassageRow]:
 
 def embedding_text(article: Article, row: PassageRow) -> str:
     """What the encoder sees for a passage: the title travels with every passage."""
-    return f"{article.title}\n{row.text}" if article.title else row.text
+    return title_and_text(article.title, row.text)
+
+
+def title_and_text(title: str, text: str) -> str:
+    """A passage's text as embedded, from its article's title and its own text."""
+    return f"{title}\n{text}" if title else text
 
 
 def check_engine_mix(index: Index, engine: str) -> None:
@@ -195,6 +201,7 @@ class Ingester:
         if not self._pending:
             return
         texts = [embedding_text(a, r) for a, rows in self._pending for r in rows]
+        stages.mark("embed")
         vectors, encoded = embed_with_cache(texts, model=vectors_name(self.embedder), cache=self.cache,
                                             encode=self.embedder.encode_passages)
         self.report.embedded += encoded
@@ -212,9 +219,11 @@ class Ingester:
             if self.progress:
                 self.progress(len(rows))
         self._pending = []
+        stages.mark("read")
 
     def prune(self, read_origins: set[str]) -> None:
         """Remove articles whose source file is gone, or that a re-read file no longer contains."""
+        stages.mark("prune")
         gone = []
         for origin, ids in self.index.origins().items():
             if origin.startswith(API_ORIGIN):
@@ -224,9 +233,9 @@ class Ingester:
             elif origin in read_origins:
                 gone += [aid for aid in ids if aid not in self._seen]
         if gone:
+            self.index.set_meta("lexical_stale", "1")  # before removing: a run killed meanwhile still rebuilds
             self.report.removed += self.index.remove_articles(gone)
             self.report.articles_removed += len(gone)
-            self.index.set_meta("lexical_stale", "1")
             Originals(self.index.directory).collect(referenced_originals(self.index.db))
 
     def finish(self) -> None:
@@ -242,25 +251,31 @@ def settle(index: Index, *, written: set[str] | None = None, reread_all: bool = 
     article (``Index.publish``); returns how many were published. The caller holds the writer lock.
 
     ``written``: passage ids whose vectors this writer wrote (their table rows are re-read); ``reread_all``:
-    re-read every row (a run died before its rebuild)."""
-    index.flush_deletes()
-    if index.get_meta("analyzer") != ANALYZER_VERSION:
-        retokenize(index)
-    stale = index.get_meta("lexical_stale") != "0" or not index.lexical_dir.exists()
-    if stale:
-        rebuild_lexical(index)
-    interrupted = reread_all or index.get_meta("vectors_stale") == "1"
-    if stale or written or interrupted or not table_dir(index.directory).exists():
-        rebuild_vectors(index, None if interrupted else (written or set()))
-        index.set_meta("vectors_stale", "0")
-    return index.publish()
+    re-read every row (a run died before its rebuild). Runs at a commit point (``Index.commit_point``)."""
+    with index.commit_point():
+        index.flush_deletes(resync=True)
+        if index.get_meta("analyzer") != ANALYZER_VERSION:
+            retokenize(index)
+        stale = index.get_meta("lexical_stale") != "0" or not index.lexical_dir.exists()
+        if stale:
+            stages.mark("lexical")
+            rebuild_lexical(index)
+        interrupted = reread_all or index.get_meta("vectors_stale") == "1"
+        if stale or written or interrupted or not table_dir(index.directory).exists():
+            stages.mark("vectors")
+            rebuild_vectors(index, None if interrupted else (written or set()))
+            index.set_meta("vectors_stale", "0")
+        stages.mark("publish")
+        published = index.publish()
+        stages.mark("done")
+        return published
 
 
 def recover(index: Index) -> int:
     """What a killed writer committed, made consistent and visible, unless a writer is busy (then 0).
 
-    Readers call this when they see unpublished articles (search_app/catalog.py)."""
-    if not index.has_unpublished():
+    Readers call this when a writer left work behind (``Index.needs_settling``, search_app/catalog.py)."""
+    if not index.needs_settling():
         return 0
     try:
         with index.writing(timeout=0):
@@ -323,6 +338,7 @@ def _ingest_paths(paths: Iterable[str | Path], index: Index, embedder: Embedder,
     worker = DocumentWorker()  # documents are read there, cut at the per-file limit
     pages = _PageCount(bar, ingester.report)
     try:
+        stages.mark("read")
         for path, fmt in found.files:
             started = replace(options, started=time.monotonic())
             items = (worker.read(path, fmt, started, on_page=pages.tick) if fmt.document

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import wire
+from ingest import stages, wire
 from ingest.article import Article
 from ingest.settings import setting
+from ingest.vectable import table_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -108,6 +109,11 @@ class ChromaVectors:
             self.collection.upsert(ids=list(ids[start:end]), embeddings=vectors[start:end],
                                    metadatas=list(metadatas[start:end]))
 
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict]) -> None:
+        for start in range(0, len(ids), self.max_batch):
+            end = start + self.max_batch
+            self.collection.update(ids=list(ids[start:end]), metadatas=list(metadatas[start:end]))
+
     def delete(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), self.max_batch):
             self.collection.delete(ids=list(ids[start:start + self.max_batch]))
@@ -162,6 +168,9 @@ class Index:
         self._rows_stamp: tuple | None = None
         self._rows_lock = threading.Lock()
         self._vectors_lock = threading.Lock()
+        self._commit_lock = threading.RLock()
+        self._commit_depth = 0
+        self._commit_handle = None
         self.db.executescript(SCHEMA)
         self._migrate()
         self.db.executescript(wire.SCHEMA)
@@ -224,6 +233,15 @@ class Index:
         """A published article's row."""
         return self.db.execute("SELECT * FROM articles WHERE article_id=? AND published=1",
                                (article_id,)).fetchone()
+
+    def needs_settling(self) -> bool:
+        """Did a writer leave work for the next one: articles unpublished, BM25 / the vector table marked stale
+        (a run killed after pruning has nothing unpublished but removed passages they still hold), vectors
+        whose deletion or commit did not finish, or no BM25 / vector table yet (an index from before they existed)?"""
+        return (self.has_unpublished() or "1" in {self.get_meta("lexical_stale"), self.get_meta("vectors_stale")}
+                or self.db.execute("SELECT 1 FROM pending_deletes LIMIT 1").fetchone() is not None
+                or (not (self.lexical_dir.is_dir() and table_dir(self.directory).is_dir())  # an older index
+                    and self.db.execute("SELECT 1 FROM passages LIMIT 1").fetchone() is not None))
 
     def has_unpublished(self) -> bool:
         """Are there committed articles that no writer has published yet (a writer is busy, or was killed)?"""
@@ -290,7 +308,7 @@ class Index:
                                     "WHERE article_id=? AND a.published=1 ORDER BY position", (article_id,)))
 
     def all_tokens(self) -> Iterator[tuple[str, list[str]]]:
-        for pid, tokens in self.db.execute("SELECT passage_id, tokens FROM passages ORDER BY rowid"):
+        for pid, tokens in self.db.execute("SELECT passage_id, tokens FROM passages ORDER BY article_id, position"):
             yield pid, [t for t in tokens.split(" ") if t and t != SENTENCE_MARK]
 
     def article_count(self) -> int:
@@ -330,27 +348,61 @@ class Index:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    @contextlib.contextmanager
+    def commit_point(self) -> Iterator[None]:
+        """Hold the index's commit lock (``commit.lock``): writers hold it while they change Chroma, the ledger
+        or the swapped files, so whoever holds it (``telusur backup``) sees the stores at a commit point.
+        Re-entrant within a process; held for seconds at a time, never while embedding."""
+        with self._commit_lock:
+            if self._commit_depth == 0:
+                self._commit_handle = open(self.directory / "commit.lock", "a+b")  # noqa: SIM115
+                fcntl.flock(self._commit_handle, fcntl.LOCK_EX)
+            self._commit_depth += 1
+            try:
+                yield
+            finally:
+                self._commit_depth -= 1
+                if self._commit_depth == 0:
+                    fcntl.flock(self._commit_handle, fcntl.LOCK_UN)
+                    self._commit_handle.close()
+
     def put_articles(self, items: Sequence[tuple[Article, Sequence[PassageRow], np.ndarray]]) -> list[tuple[int, int]]:
         """``put_article`` for several articles with one Chroma upsert for all their vectors (a call costs
-        ~18 ms whatever its size), then SQLite article by article; returns (added, removed) per article."""
+        ~18 ms whatever its size), then SQLite article by article; returns (added, removed) per article.
+
+        The new ids are recorded in ``pending_deletes`` before the upsert: a writer killed between the upsert
+        and the commits leaves no vector that the ledger does not list (``flush_deletes`` removes them)."""
         items = [(a, rows, vecs) for a, rows, vecs in items]
         with_rows = [(a, rows, vecs) for a, rows, vecs in items if rows]
-        if with_rows:
-            ids = [r.passage_id for _, rows, _ in with_rows for r in rows]
-            metadata = [_vector_metadata(a, r, day_number(a.date)) for a, rows, _ in with_rows for r in rows]
-            self.vectors.upsert(ids, np.concatenate([np.asarray(v) for _, _, v in with_rows]), metadata)
-        return [self.put_article(a, rows, vecs, upserted=True) for a, rows, vecs in items]
+        with self.commit_point():
+            if with_rows:
+                ids = [r.passage_id for _, rows, _ in with_rows for r in rows]
+                self._intend(ids)
+                stages.mark("chroma")
+                metadata = [_vector_metadata(a, r, day_number(a.date)) for a, rows, _ in with_rows for r in rows]
+                self.vectors.upsert(ids, np.concatenate([np.asarray(v) for _, _, v in with_rows]), metadata)
+            stages.mark("ledger")
+            written = [self.put_article(a, rows, vecs, upserted=True, flush=False) for a, rows, vecs in items]
+            self.flush_deletes()
+        return written
+
+    def _intend(self, passage_ids: Sequence[str]) -> None:
+        """Record vectors about to be written, so that a kill before their commit cannot orphan them."""
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(p,) for p in passage_ids])
 
     def put_article(self, article: Article, rows: Sequence[PassageRow], vectors: np.ndarray, *,
-                    upserted: bool = False) -> tuple[int, int]:
+                    upserted: bool = False, flush: bool = True) -> tuple[int, int]:
         """Store (or replace) one article with its passages; returns (passages added, removed).
 
-        ``upserted``: its vectors are already in Chroma (``put_articles``)."""
+        ``upserted``: its vectors are already in Chroma (``put_articles``); ``flush``: delete the vectors of
+        replaced passages now (``put_articles`` does it once, after every article of the batch is committed)."""
         old_ids = set(self.passage_ids_of(article.article_id))
         new_ids = [r.passage_id for r in rows]
         fresh = [pid for pid in new_ids if pid not in old_ids]
         if rows and not upserted:  # all rows: unchanged passages may carry changed article metadata
             day = day_number(article.date)
+            self._intend(new_ids)
             self.vectors.upsert(new_ids, vectors, [_vector_metadata(article, r, day) for r in rows])
         stale = sorted(old_ids - set(new_ids))
         with self.db:
@@ -362,7 +414,8 @@ class Index:
                                 [_passage_values(r) for r in rows])
             wire.link(self.db, article.article_id, article.text)
             self.db.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(p,) for p in stale])
-        self.flush_deletes()
+        if flush:
+            self.flush_deletes()
         return len(fresh), len(stale)
 
     def touch_origin(self, article_id: str, origin: str) -> None:
@@ -385,18 +438,36 @@ class Index:
         self.flush_deletes()
         return removed
 
-    def flush_deletes(self) -> None:
-        """Delete vectors of passages that SQLite no longer lists (finishes interrupted cleanups)."""
+    def flush_deletes(self, *, resync: bool = False) -> None:
+        """Delete vectors of passages that SQLite no longer lists (finishes interrupted cleanups and writes).
+
+        ``resync``: also give the listed passages that the ledger holds its metadata again (a writer killed
+        between upserting a changed article's vectors and committing it left the new metadata in Chroma)."""
         ids = [r[0] for r in self.db.execute("SELECT passage_id FROM pending_deletes")]
         if not ids:
             return
-        live = self._stored_passage_ids(ids)
-        dead = [i for i in ids if i not in live]
-        if dead:
-            self.vectors.delete(dead)
-        with self.db:
-            self.db.executemany("DELETE FROM pending_deletes WHERE passage_id=?", [(i,) for i in ids])
+        with self.commit_point():
+            live = self._stored_passage_ids(ids)
+            dead = [i for i in ids if i not in live]
+            if dead:
+                self.vectors.delete(dead)
+            if resync and live:
+                self.vectors.update_metadata(*zip(*self._ledger_metadata(sorted(live)).items()))
+            with self.db:
+                self.db.executemany("DELETE FROM pending_deletes WHERE passage_id=?", [(i,) for i in ids])
 
+
+    def _ledger_metadata(self, passage_ids: Sequence[str]) -> dict[str, dict]:
+        """The Chroma metadata of these passages as the ledger has it."""
+        found: dict[str, dict] = {}
+        for start in range(0, len(passage_ids), 500):
+            chunk = list(passage_ids[start:start + 500])
+            for pid, *values in self.db.execute(
+                    f"SELECT p.passage_id, a.article_id, p.position, a.source, a.category, a.day FROM passages p "
+                    f"JOIN articles a USING (article_id) WHERE p.passage_id IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                found[pid] = vector_metadata(*values)
+        return found
 
     def _stored_passage_ids(self, passage_ids: Sequence[str]) -> set[str]:
         """Which of these passages the ledger holds, published or not."""
@@ -422,8 +493,12 @@ def _stat_stamp(path: Path) -> tuple[int, int]:
 
 
 def _vector_metadata(article: Article, row: PassageRow, day: int | None) -> dict:
-    meta = {"article_id": article.article_id, "position": row.position,
-            "source": article.source, "category": article.category}
+    return vector_metadata(article.article_id, row.position, article.source, article.category, day)
+
+
+def vector_metadata(article_id: str, position: int, source: str, category: str, day: int | None) -> dict:
+    """A passage vector's metadata in Chroma: the columns that dense search filters on."""
+    meta = {"article_id": article_id, "position": position, "source": source, "category": category}
     if day is not None:
         meta["day"] = day
     return meta

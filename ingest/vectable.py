@@ -64,6 +64,8 @@ class VectorTable:
         """Write to ``directory``, replacing what is there atomically (a crash leaves the old or the new)."""
         directory = Path(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
+        for stale in directory.parent.glob(f".{directory.name}.tmp-*"):  # left by a killed writer
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
         try:
             np.save(tmp / "vectors.npy", np.ascontiguousarray(self.matrix, dtype=np.float32))
@@ -97,7 +99,7 @@ def rebuild_vectors(index, changed: set[str] | None = None, batch: int = 2000) -
 
     Rows of passages not in ``changed`` are reused from the previous table; the rest are read from Chroma.
     ``changed=None`` means unknown: everything is read again."""
-    ids = [r[0] for r in index.db.execute("SELECT passage_id FROM passages ORDER BY rowid")]
+    ids = [r[0] for r in index.db.execute("SELECT passage_id FROM passages ORDER BY article_id, position")]
     directory = table_dir(index.directory)
     old = _previous(directory) if changed is not None else None
     reuse = {} if old is None else {pid: old.rows[pid] for pid in ids if pid in old.rows and pid not in changed}

@@ -68,13 +68,14 @@ class LiveCatalog:
         self._lock = threading.Lock()
 
     def current(self) -> Catalog:
-        """The catalog of what is published now. A reader that finds committed but unpublished articles and no
-        busy writer (a writer was killed) brings the index in step first (``ingest.pipeline.recover``)."""
+        """The catalog of what is published now. A reader that finds work a writer left behind (unpublished
+        articles, stale BM25 or vector table) and no busy writer (a writer was killed) brings the index in step
+        first (``ingest.pipeline.recover``)."""
         stamp = self.index.stamp()
         if self._catalog is None or stamp != self._stamp:
             with self._lock:
                 if self._catalog is None or stamp != self._stamp:
-                    if self.index.has_unpublished():
+                    if self.index.needs_settling():
                         from ingest.pipeline import recover
 
                         recover(self.index)

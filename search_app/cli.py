@@ -1,4 +1,4 @@
-"""The ``telusur`` command: ingest, search, serve, eval, bench."""
+"""The ``telusur`` command: ingest, search, serve, check, backup, eval, bench."""
 
 from __future__ import annotations
 
@@ -51,6 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes (default 1: waitress; more: gunicorn, sharing CHROMA_HOST)")
     _query_engine_arg(p)
+
+    p = sub.add_parser("check", help="Verify that the index's stores agree (ledger, Chroma, BM25, vector table).")
+    _index_args(p)
+    p.add_argument("--repair", action="store_true",
+                   help="rebuild what can be rebuilt from the ledger and the embedding cache")
+    p.add_argument("--quick", action="store_true",
+                   help="compare a sample of 200 vectors with Chroma instead of all (what serve runs)")
+    p.add_argument("--embed-cache", metavar="FILE", default=None,
+                   help="embedding cache that --repair reads (env TELUSUR_EMBED_CACHE; "
+                        "default INDEX/embeddings.sqlite)")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of text")
+
+    p = sub.add_parser("backup", help="Copy a live index (while it serves and ingests) to DEST, consistently.")
+    p.add_argument("dest", metavar="DEST", help="a new or empty folder")
+    _index_args(p)
 
     p = sub.add_parser("eval", help="Score retrieval on a corpus with relevance judgments.")
     p.add_argument("--corpus", required=True, action="append",
@@ -121,6 +136,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print("interrupted: everything committed so far is kept; run the same command again to finish",
               file=sys.stderr)
         return 130
+    except Exception as err:
+        from ingest.diskfull import disk_full_line, is_disk_full
+
+        if not is_disk_full(err):
+            raise
+        print(disk_full_line(index.directory, err), file=sys.stderr)
+        return 1
     finally:
         embedder.close()
     seconds = time.perf_counter() - started
@@ -161,6 +183,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from ingest.check import check
+    from ingest.store import Index
     from search_app.ratelimit import BadLimit, RateLimiter
     from search_app.serving import serve
 
@@ -169,8 +193,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except BadLimit as err:
         print(f"telusur serve: {err} (TELUSUR_RATE_LIMIT)", file=sys.stderr)
         return 2
+    report = check(Index(args.index), quick=True)
+    if not report.ok:
+        for problem in report.problems:
+            print(f"error: {problem.line()}", file=sys.stderr)
+        print(f"error: the index {report.index} is inconsistent; not serving it. Repair it with: "
+              f"telusur check --index {report.index} --repair", file=sys.stderr)
+        return 1
     _use_query_engine(args)
     serve(args.index, host=args.host, port=args.port, threads=args.threads, workers=args.workers)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ingest.store import Index
+    from search_app.checking import run_check
+
+    return run_check(Index(args.index), quick=args.quick, repair=args.repair, embed_cache=args.embed_cache,
+                     as_json=args.json)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from ingest.backup import backup
+    from ingest.store import Index
+
+    try:
+        report = backup(Index(args.index), args.dest)
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(report.line(), file=sys.stderr)
     return 0
 
 
@@ -192,7 +244,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "serve": cmd_serve, "eval": cmd_eval, "bench": cmd_bench}
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "serve": cmd_serve, "check": cmd_check, "backup": cmd_backup,
+            "eval": cmd_eval, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,8 +30,8 @@ def local(searcher):
 
 def test_ingest_writes_a_vector_table_matching_chroma(demo_index, local):
     table, _ = local
-    ids = [r[0] for r in demo_index.db.execute("SELECT passage_id FROM passages ORDER BY rowid")]
-    assert table.ids == ids
+    ids = [r[0] for r in demo_index.db.execute("SELECT passage_id FROM passages ORDER BY article_id, position")]
+    assert table.ids == ids  # rows in content order, not write order (tests/test_check.py)
     stored = demo_index.vectors.get_vectors(ids[:20], local=False)
     for pid in ids[:20]:
         np.testing.assert_allclose(table.matrix[table.rows[pid]], stored[pid], atol=1e-6)

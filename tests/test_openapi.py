@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from openapi_spec_validator import validate
 
-CONTRACT = {"q", "k", "page", "sort", "date_from", "date_to", "source", "category", "region", "mode", "format", "answer"}
+CONTRACT = {"q", "k", "page", "sort", "date_from", "date_to", "source", "category", "region", "mode", "format",
+            "answer"}
 
 
 def test_openapi_document_is_valid(client):
