@@ -31,7 +31,7 @@ def test_search_parameters_are_the_contract(client):
     names = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
     assert names == CONTRACT
     feed = {p["name"] for p in document["paths"]["/feed"]["get"]["parameters"]}
-    assert feed == CONTRACT - {"k", "page", "sort", "format"}
+    assert feed == CONTRACT - {"k", "page", "sort", "format", "answer"}
     repeated = [p for p in document["paths"]["/api/search"]["get"]["parameters"] if p["schema"]["type"] == "array"]
     assert {p["name"] for p in repeated} == {"source", "category", "region"}
 
