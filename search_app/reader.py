@@ -116,6 +116,10 @@ def decode_spans(starts: np.ndarray, ends: np.ndarray, encoded, contexts: list[s
         offsets = encoded["offset_mapping"][window]
         context = contexts[context_index]
         start, end = offsets[i][0], offsets[j][1]
+        while start < end and context[start].isspace():  # a token's offsets may hold the space before it
+            start += 1
+        while end > start and context[end - 1].isspace():
+            end -= 1
         text = context[start:end]
         if text.strip() and (context_index not in best or margin > best[context_index].margin):
             best[context_index] = Span(context_index, start, end, text, margin)

@@ -40,6 +40,7 @@ def test_a_decoded_span_is_always_text_of_its_context(tokenizer, contexts, seed,
     assert len({s.context for s in spans}) == len(spans) <= len(contexts)
     for span in spans:
         assert span.text and span.text == contexts[span.context][span.start:span.end]
+        assert span.text == span.text.strip()
 
 
 @settings(max_examples=40, deadline=None)
