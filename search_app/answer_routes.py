@@ -59,7 +59,7 @@ def answer_blueprint(searcher_of: Callable[[], Searcher], search: Callable[[Sear
 
     @blueprint.get("/jawaban")
     def answer_frame():
-        box, params, response = current(strict=False)
+        box, params, response = current(strict=True)
         passage = next((r.passage for r in response.results if box and r.passage_id == box.passage_id), "") \
             if response else ""
         body = render_template("answer.html", box=box, params=params,

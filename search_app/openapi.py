@@ -155,7 +155,7 @@ def openapi_document(server_url: str) -> dict:
                             {"type": "string", "enum": ["json", "csv"], "default": "json"}),
                      _param("answer", "1: read the first results for a short answer (answer_box); 0: skip it.",
                             {"type": "integer", "enum": [0, 1], "default": 1})]
-    answer_params = [p for p in search_params if p["name"] not in ("format", "answer")]
+    answer_params = [QUERY, *FILTERS]  # the box reads the first page of the search these select
     article_id = {"name": "article_id", "in": "path", "required": True,
                   "schema": {"type": "string", "pattern": rf"^(?!.*\.\.){ARTICLE_ID.pattern}$", "maxLength": 200}}
     return {
