@@ -100,6 +100,11 @@ SEARCH = {"type": "object", "required": ["query", "mode", "k", "page", "total", 
     "searched": {"type": "string", "nullable": True,
                  "description": "the query the results are for when it is not the one sent: the correction, "
                                 "used because the query as typed found (almost) nothing"},
+    "respelled": {"type": "array", "description": "query words the index does not know (names included), matched "
+                                                "by BM25 and the must-match rule as the nearest word it knows; "
+                                                "the encoder reads the query as typed",
+                  "items": {"type": "object", "required": ["typed", "matched"],
+                            "properties": {"typed": {"type": "string"}, "matched": {"type": "string"}}}},
     "language": {"type": "string", "description": "the query's detected language: id, en or jv"},
     "answer_box": _ref("AnswerBox"),
     "facets": {"type": "object", "description": "counts of distinct articles in the query's pool, each facet "

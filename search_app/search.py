@@ -35,6 +35,7 @@ SENTENCE_DEPTH = 200  # candidates (best by dense + BM25) that also get the sent
 MIN_SHOULD_MATCH = 0.5  # require_match: share of the query's terms a passage (with its title) must hold
 STRONG_DENSE = 10  # require_match: the nearest passages by meaning need only STRONG_NEED of the query's terms
 STRONG_NEED = 1
+FUSED_STRONG = 0
 VECTOR_CACHE = 256
 
 
@@ -112,11 +113,12 @@ class SearchResponse:
     suggestion: str | None = None  # the query with its misspellings corrected ("Maksud Anda")
     searched: str | None = None  # the query the results are for, when not the one typed (the correction)
     language: str = "id"  # the query's language; others are answered by meaning
+    respelled: list[dict] = field(default_factory=list)  # {"typed", "matched"}: unknown words matched as known ones
 
     def to_json(self) -> dict:
         body = {"query": self.query, "mode": self.mode, "k": self.k, "page": self.page, "total": self.total,
                 "sort": self.sort, "match": self.match, "suggestion": self.suggestion, "searched": self.searched,
-                "language": self.language, "results": [asdict(r) for r in self.results]}
+                "respelled": self.respelled, "language": self.language, "results": [asdict(r) for r in self.results]}
         if self.facets is not None:
             body["facets"] = self.facets
         return body
@@ -212,7 +214,8 @@ class Searcher:
         if mode == "dense":
             return _ranked(dense), strong
         lexical = self.lexical_candidates(words, depth)
-        return self._fuse(words, dense, lexical, vector), strong
+        fused = self._fuse(words, dense, lexical, vector)
+        return fused, strong | {pid for pid, _ in fused[:FUSED_STRONG]}
 
     def _fuse(self, text: str, dense: dict[str, float], lexical: dict[str, float], vector: np.ndarray
               ) -> list[tuple[str, float]]:

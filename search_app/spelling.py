@@ -26,7 +26,7 @@ from ingest.store import Index
 
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 MIN_LENGTH = 4  # shorter words are too ambiguous to correct
-SHORT_WORD = 5  # words up to this length get at most one edit
+SHORT_WORD = 7  # words up to this length get at most one edit (longer: two)
 MIN_COUNT = 2  # vocabulary words seen once are as likely typos themselves
 PREFIX = 7  # SymSpell's prefix length (deletes are generated on the first PREFIX letters)
 
@@ -68,11 +68,12 @@ class Speller:
             return True
         return normalize(word).lower() in self.vocabulary()[0]
 
-    def correctable(self, word: str, first: bool = False) -> bool:
-        """A plain lowercase word (the query's first word may be capitalised) the index does not know."""
+    def correctable(self, word: str, first: bool = False, names: bool = False) -> bool:
+        """A plain lowercase word (the query's first word, or with ``names`` any word, may be capitalised) the
+        index does not know. Acronyms (more than one capital) never are."""
         if len(word) < MIN_LENGTH or not WORD.fullmatch(word):
             return False
-        if not (word.islower() or (first and word[0].isupper() and word[1:].islower())):
+        if not (word.islower() or ((first or names) and word[0].isupper() and word[1:].islower())):
             return False
         return not self.knows(word)
 
@@ -82,8 +83,9 @@ class Speller:
         found = self.vocabulary()[1].lookup(word, Verbosity.CLOSEST, max_edit_distance=distance)
         return found[0].term if found else None
 
-    def correct(self, query: str) -> Correction | None:
-        """``query`` with each correctable word replaced by its best correction; None if nothing changes."""
+    def correct(self, query: str, *, names: bool = False) -> Correction | None:
+        """``query`` with each correctable word replaced by its best correction; None if nothing changes.
+        ``names``: capitalised words too (for matching, never for a suggestion shown to the user)."""
         changes: list[tuple[str, str]] = []
         first = True
 
@@ -91,12 +93,12 @@ class Speller:
             nonlocal first
             word, was_first = match.group(), first
             first = False
-            if not self.correctable(word, was_first):
+            if not self.correctable(word, was_first, names):
                 return word
             better = self.best(normalize(word).lower())
             if better is None:
                 return word
-            if was_first and word[0].isupper():
+            if word[0].isupper():
                 better = better[0].upper() + better[1:]
             changes.append((word, better))
             return better

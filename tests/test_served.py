@@ -49,11 +49,35 @@ def test_relaxed_step_needs_one_term(searcher):
     assert all("banjir" in (r.title + r.passage).lower() for r in response.results)
 
 
-def test_misspelling_that_finds_nothing_uses_the_correction(searcher):
+def test_unknown_words_are_matched_as_their_nearest_known_spelling(searcher):
     response = served_search(searcher, "banjirr padangg")
-    assert response.searched == "banjir padang"
-    assert response.match == "all" and response.results
+    assert response.respelled == [{"typed": "banjirr", "matched": "banjir"}, {"typed": "padangg", "matched": "padang"}]
+    assert response.match == "all" and response.searched is None
     assert any("Padang" in r.title for r in response.results[:3])
+    assert notices(response)[0] == ("Kata yang tidak ada di indeks dicocokkan dengan ejaan terdekat: banjirr → banjir, "
+                                    "padangg → padang.")
+
+
+def test_misspelled_name_is_matched_but_never_suggested(searcher):
+    response = served_search(searcher, "inovasi Lampong Barat")
+    assert response.respelled == [{"typed": "Lampong", "matched": "Lampung"}]
+    assert response.suggestion is None  # a name in capitals is never offered as a correction
+    assert "Lampung Barat" in response.results[0].title
+
+
+def test_known_words_are_not_respelled(searcher):
+    assert served_search(searcher, "banjir padang").respelled == []
+
+
+def test_misspelled_phrase_that_finds_nothing_uses_the_correction(searcher):
+    response = served_search(searcher, '"banjirr" padangg')
+    assert response.searched == '"banjir" padang'
+    assert response.results and all("banjir" in (r.title + r.passage).lower() for r in response.results)
+
+
+def test_phrase_nothing_holds_ends_in_meaning_not_an_empty_page(searcher):
+    response = served_search(searcher, '"Qwertyx Zzqv" inovasi daerah')
+    assert response.match == "meaning" and response.results
 
 
 def test_english_question_is_answered_by_meaning(searcher):
@@ -110,12 +134,13 @@ def test_api_reports_the_match_step_and_the_suggestion(client):
     assert body["results"] and body["match"] in ("all", "relaxed", "meaning")
     assert body["suggestion"] == "inovasi lampung barat" and body["language"] == "id"
     body = client.get("/api/search", query_string={"q": "banjirr padangg"}).get_json()
-    assert body["searched"] == "banjir padang" and body["results"]
+    assert body["respelled"][0] == {"typed": "banjirr", "matched": "banjir"} and body["results"]
 
 
 def test_page_shows_the_suggestion_link_and_the_relaxation_notice(client):
     html = client.get("/", query_string={"q": "inovsi lampung brat"}).get_data(as_text=True)
     assert "Maksud Anda" in html and 'class="did-you-mean"' in html and "q=inovasi+lampung+barat" in html
+    assert "dicocokkan dengan ejaan terdekat: <q>inovsi</q> → <q>inovasi</q>" in " ".join(html.split())
     html = client.get("/", query_string={"q": "xyzzy qwertz"}).get_data(as_text=True)
     assert "Tidak ada yang memuat semua kata; menampilkan hasil yang paling mirip maknanya" in html
     assert 'class="result"' in html
