@@ -35,7 +35,7 @@ SENTENCE_DEPTH = 200  # candidates (best by dense + BM25) that also get the sent
 MIN_SHOULD_MATCH = 0.5  # require_match: share of the query's terms a passage (with its title) must hold
 STRONG_DENSE = 10  # require_match: the nearest passages by meaning need only STRONG_NEED of the query's terms
 STRONG_NEED = 1
-FUSED_STRONG = 0
+FUSED_STRONG = 10  # require_match: the first passages of the hybrid ranking need only STRONG_NEED terms too
 VECTOR_CACHE = 256
 
 
@@ -202,8 +202,8 @@ class Searcher:
 
     def retrieve(self, parsed: ParsedQuery, mode: str, depth: int, filters: Filters | None = None
                  ) -> tuple[list[tuple[str, float]], set[str]]:
-        """Scored passage ids, best first, from the retrievers of ``mode``, and the strong dense matches among
-        them: the ``STRONG_DENSE`` nearest by meaning.
+        """Scored passage ids, best first, from the retrievers of ``mode``, and the strong matches among them:
+        the ``STRONG_DENSE`` nearest by meaning and the hybrid ranking's first ``FUSED_STRONG``.
         The encoder reads the whole text; BM25 reads ``parsed.lexical_text``."""
         text, words = parsed.text or " ".join(parsed.phrases), parsed.lexical_text
         if mode == "bm25":
@@ -313,7 +313,8 @@ class Searcher:
                  strong: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, float]]:
         """The passages that match a query: those holding at least ``min_share`` of its analysed terms (at least
         one), title included (the "minimum should match" convention of lexical engines), and the ``strong``
-        dense matches holding at least ``STRONG_NEED`` of them: a paraphrase of the question keeps its answer.
+        matches (nearest by meaning, first of the hybrid ranking) holding at least ``STRONG_NEED`` of them: a
+        paraphrase of the question keeps its answer.
         Dense mode does not call this: there every candidate matches by meaning."""
         terms = set(analyze(parsed.lexical_text))
         need = max(1, math.ceil(len(terms) * min_share))
