@@ -203,6 +203,7 @@ def test_typo_query_shows_results_and_the_did_you_mean_link(page, base_url):
     link = page.locator("a.did-you-mean")
     assert link.inner_text() == "inovasi lampung barat"
     assert "Maksud Anda" in page.locator(".suggestion").inner_text()
+    assert "inovsi → inovasi" in page.locator(".respelled").inner_text()  # matched as typed words' nearest spelling
     link.click()
     page.wait_for_url(re.compile(r"q=inovasi\+lampung\+barat"))
     assert "Lampung Barat" in page.locator("ol.results li.result h2").first.inner_text()
