@@ -23,6 +23,10 @@ from pathlib import Path
 import numpy as np
 
 META_FILE = "table.json"
+# rows scored per matrix-vector product in ``nearest``: small enough that OpenBLAS runs it in the calling thread
+# (a threaded product waits for a second core: 8 ms instead of 0.4 ms at 5k rows on a loaded machine), and
+# row for row the same scores as one product over the whole table
+SCAN_ROWS = 1024
 DIRNAME = "vectors"
 
 
@@ -62,7 +66,11 @@ class VectorTable:
         without copying the rows): what the table holds decides, not the order it was written in."""
         if n <= 0 or not len(self.ids):
             return []
-        return self._best(self.matrix @ np.asarray(vector, dtype=np.float32), n)
+        vector = np.asarray(vector, dtype=np.float32)
+        scores = np.empty(len(self.ids), dtype=np.float32)
+        for start in range(0, len(scores), SCAN_ROWS):  # blocks BLAS scores in one thread: no thread hand-off
+            scores[start:start + SCAN_ROWS] = self.matrix[start:start + SCAN_ROWS] @ vector
+        return self._best(scores, n)
 
     def _best(self, scores: np.ndarray, n: int, rows: np.ndarray | None = None) -> list[tuple[str, float]]:
         """The ``n`` best ``scores`` as (id, score), best first, ties by passage id. Every score equal to the

@@ -100,3 +100,24 @@ def test_with_exact_dense_off_chroma_answers_and_its_graph_remembers_the_history
     differing = [q for q in QUERIES
                  if set(fresh.dense_candidates(q, DEPTH)[0]) != set(cycled.dense_candidates(q, DEPTH)[0])]
     assert differing, "Chroma's approximate neighbours were identical for both write histories"
+
+
+def test_the_exact_scan_scores_like_one_product_and_breaks_ties_by_id():
+    """``VectorTable.nearest`` scores the table in blocks (one thread) yet gives exactly the scores of one product
+    over every row; equal scores come in passage-id order, whatever the row order."""
+    from ingest.vectable import SCAN_ROWS, VectorTable
+
+    rng = np.random.default_rng(3)
+    matrix = rng.normal(size=(3 * SCAN_ROWS + 17, 64)).astype(np.float32)
+    matrix[-1] = matrix[5]  # a tie: the same vector under a smaller id, stored last
+    ids = [f"p{i:05d}" for i in range(len(matrix))]
+    ids[-1] = "a-first"
+    table = VectorTable(ids, matrix)
+    for _ in range(5):
+        vector = rng.normal(size=64).astype(np.float32)
+        whole = matrix @ vector
+        got = table.nearest(vector, 50)
+        assert [s for _, s in got] == sorted(whole.tolist(), reverse=True)[:50]
+        assert got == table.top(vector, np.arange(len(matrix)), 50)
+    tied = table.nearest(matrix[5], 2)
+    assert [pid for pid, _ in tied] == ["a-first", "p00005"] and tied[0][1] == tied[1][1]
