@@ -41,6 +41,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chroma_port", "CHROMA_PORT", "8000", "Port of the Chroma server."),
     Setting("collection", "TELUSUR_COLLECTION", "telusur_passages", "Chroma collection name."),
     Setting("mode", "TELUSUR_MODE", "hybrid", "Default ranking: hybrid, dense or bm25."),
+    Setting("exact_dense", "TELUSUR_EXACT_DENSE", "10000",
+            "Indexes of up to this many passages find dense candidates by exact cosine over the vector table "
+            "(results depend only on what the index holds); larger ones ask Chroma's approximate HNSW graph, "
+            "faster there. 0: always Chroma."),
     Setting("answers", "TELUSUR_ANSWERS", "reader",
             "Answer box: reader (the trained extractive reader), rules (the answer-type baseline) or off."),
     Setting("acronyms", "TELUSUR_ACRONYM_EXPANSION", "off",

@@ -27,7 +27,7 @@ import numpy as np
 
 from ingest import stages, wire
 from ingest.article import Article
-from ingest.settings import setting
+from ingest.settings import int_setting, setting
 from ingest.vectable import table_dir
 
 SCHEMA = """
@@ -98,6 +98,7 @@ class ChromaVectors:
             name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
         self.max_batch = int(self.client.get_max_batch_size())
         self.local = None  # a VectorTable (ingest/vectable.py) answering get_vectors without a round trip
+        self.exact_rows = int_setting("exact_dense") or 0  # and nearest, exactly, up to this many passages
 
     def attach_local(self, table) -> None:
         """Answer ``get_vectors`` from ``table`` (memory-mapped) where it holds the ids; None detaches."""
@@ -126,6 +127,16 @@ class ChromaVectors:
         result = self.collection.query(query_embeddings=[vector], n_results=max(1, n), where=where,
                                        include=["distances"])
         return [(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], result["distances"][0])]
+
+    def nearest(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        """Nearest passages as (id, cosine), best first, ties by id: exact over the attached vector table when it
+        holds at most ``exact_dense`` rows, so that the result depends only on what the index holds; else Chroma's
+        HNSW graph (approximate: which passages make the margin of a long list can depend on the order of past
+        writes and deletions, as the graph does; docs/reliability.md)."""
+        table = self.local
+        if table is not None and len(table) <= self.exact_rows:
+            return table.nearest(vector, n)
+        return sorted(self.query(vector, n), key=lambda hit: (-hit[1], hit[0]))
 
     def get_vectors(self, ids: Sequence[str], *, local: bool = True, partial: bool = False) -> dict[str, np.ndarray]:
         """Vectors by id: from the attached local table where it has them (unless ``local=False``), else Chroma.

@@ -23,6 +23,10 @@ from pathlib import Path
 import numpy as np
 
 META_FILE = "table.json"
+# rows scored per matrix-vector product in ``nearest``: small enough that OpenBLAS runs it in the calling thread
+# (a threaded product waits for a second core: 8 ms instead of 0.4 ms at 5k rows on a loaded machine), and
+# row for row the same scores as one product over the whole table
+SCAN_ROWS = 1024
 DIRNAME = "vectors"
 
 
@@ -55,10 +59,30 @@ class VectorTable:
         """The ``n`` best of ``rows`` by exact cosine (dot product of normalised vectors), best first."""
         if n <= 0 or len(rows) == 0:
             return []
-        scores = self.matrix[rows] @ np.asarray(vector, dtype=np.float32)
-        best = np.argpartition(-scores, n - 1)[:n] if len(scores) > n else np.arange(len(scores))
-        best = best[np.argsort(-scores[best], kind="stable")]
-        return [(self.ids[rows[i]], float(scores[i])) for i in best]
+        return self._best(self.matrix[rows] @ np.asarray(vector, dtype=np.float32), n, rows)
+
+    def nearest(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        """The ``n`` nearest passages of the whole table by exact cosine, best first (``top`` over every row,
+        without copying the rows): what the table holds decides, not the order it was written in."""
+        if n <= 0 or not len(self.ids):
+            return []
+        vector = np.asarray(vector, dtype=np.float32)
+        scores = np.empty(len(self.ids), dtype=np.float32)
+        for start in range(0, len(scores), SCAN_ROWS):  # blocks BLAS scores in one thread: no thread hand-off
+            scores[start:start + SCAN_ROWS] = self.matrix[start:start + SCAN_ROWS] @ vector
+        return self._best(scores, n)
+
+    def _best(self, scores: np.ndarray, n: int, rows: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """The ``n`` best ``scores`` as (id, score), best first, ties by passage id. Every score equal to the
+        ``n``-th is a candidate, so which of the tied passages make the cut does not depend on row order."""
+        if len(scores) > n:
+            cut = np.partition(scores, len(scores) - n)[len(scores) - n]
+            best = np.flatnonzero(scores >= cut)
+        else:
+            best = np.arange(len(scores))
+        pids = [self.ids[i if rows is None else rows[i]] for i in best]
+        order = sorted(range(len(best)), key=lambda j: (-scores[best[j]], pids[j]))[:n]
+        return [(pids[j], float(scores[best[j]])) for j in order]
 
     def save(self, directory: Path) -> None:
         """Write to ``directory``, replacing what is there atomically (a crash leaves the old or the new)."""

@@ -126,7 +126,7 @@ def dense_candidates(searcher, text: str, depth: int, filters) -> tuple[dict[str
         return searcher.dense_candidates(text, depth)
     table, columns = local
     vector = searcher.query_vector(text)
-    hits = searcher.index.vectors.query(vector, depth)
+    hits = searcher.index.vectors.nearest(vector, depth)
     mask = columns.allowed(filters)
     allowed, extra = int(mask.sum()), min(depth, FILTERED_DEPTH)
     best = _allowed_hits(hits, table, mask, extra)
@@ -134,7 +134,7 @@ def dense_candidates(searcher, text: str, depth: int, filters) -> tuple[dict[str
         rows = np.flatnonzero(mask)
         fetch = math.ceil(extra * len(mask) / allowed * OVERFETCH)
         if len(rows) > EXACT_ROWS and fetch <= MAX_FETCH:
-            best = _allowed_hits(searcher.index.vectors.query(vector, fetch), table, mask, extra)
+            best = _allowed_hits(searcher.index.vectors.nearest(vector, fetch), table, mask, extra)
         if len(best) < min(extra, allowed):
             best = table.top(vector, rows, extra)
     found = dict(hits)

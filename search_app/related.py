@@ -21,7 +21,7 @@ def related_articles(index: Index, article_id: str, n: int = 5) -> list[dict]:
         return []
     centre = np.mean(list(vectors.values()), axis=0)
     centre /= np.linalg.norm(centre) or 1.0
-    hits = index.vectors.query(centre, DEPTH)
+    hits = index.vectors.nearest(centre, DEPTH)
     rows = index.passages([pid for pid, _ in hits])
     seen = {own["cluster_id"] or article_id}
     found: list[dict] = []

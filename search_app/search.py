@@ -176,8 +176,11 @@ class Searcher:
         return vector
 
     def dense_candidates(self, text: str, depth: int) -> tuple[dict[str, float], np.ndarray]:
+        """The ``depth`` nearest passages (id -> cosine, best first) and the query vector; exact over the vector
+        table on indexes of up to ``exact_dense`` passages (``ChromaVectors.nearest``)."""
         vector = self.query_vector(text)
-        return dict(self.index.vectors.query(vector, depth)), vector
+        self.local_vectors().current()  # attaches the current table to the index's vectors
+        return dict(self.index.vectors.nearest(vector, depth)), vector
 
     def filtered_dense_candidates(self, text: str, depth: int, filters: Filters | None = None
                                   ) -> tuple[dict[str, float], np.ndarray]:
@@ -393,7 +396,8 @@ def diversify(ranked: Sequence[tuple[str, float]], article_ids: Sequence[str], p
 
 
 def _ranked(scores: dict[str, float]) -> list[tuple[str, float]]:
-    return sorted(scores.items(), key=lambda kv: -kv[1])
+    """Best first; equal scores by passage id (not by the order the retrievers found them in)."""
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _top(scores: dict[str, float], n: int) -> list[str]:

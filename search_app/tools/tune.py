@@ -34,8 +34,9 @@ def collect(split: Path, limit: int | None = None, corpora: list[Path] | None = 
                               for i in range(0, len(queries), 64)])
     article_of = dict(index.db.execute("SELECT passage_id, article_id FROM passages"))
     out: Collected = []
+    searcher.local_vectors().current()  # the served dense candidates (exact on small indexes)
     for (qid, text), vector in zip(queries, vectors):
-        dense = dict(index.vectors.query(vector, DENSE_DEPTH))
+        dense = dict(index.vectors.nearest(vector, DENSE_DEPTH))
         signals = searcher.signals(text, dense, searcher.lexical_candidates(text, LEXICAL_DEPTH), vector)
         out.append((signals, [article_of[i] for i in signals.ids], qrels[qid]))
     return out
