@@ -16,11 +16,8 @@ import io
 import json
 import logging
 import shutil
-import sys
 import tempfile
 from pathlib import Path
-
-from ingest.e5_convert import file_lock
 
 OPENVINO_DIR = "openvino"
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -100,20 +97,19 @@ def _save(model, target: Path) -> None:
 
 def ensure_openvino(model_dir: Path, *, quantized: bool = False) -> Path:
     """The OpenVINO model of ``model_dir`` (fp32, or int8 when ``quantized``), made on first use."""
+    from ingest.engines.onnx_export import ensure_onnx, made_once
+
     target = openvino_file(model_dir, quantized=quantized)
     if target.is_file():
         return target
-    from ingest.engines.onnx_export import ensure_onnx
-
     source = ensure_openvino(model_dir) if quantized else ensure_onnx(model_dir)  # they take their own locks
-    with file_lock(Path(model_dir).parent / f".{Path(model_dir).name}.openvino.lock"):
-        if target.is_file():
-            return target
-        what = "int8 (kuantisasi NNCF dengan teks kalibrasi)" if quantized else "fp32"
-        print(f"Telusur: mengonversi model ke OpenVINO {what} di {target} (sekali saja, ±1 menit)…",
-              file=sys.stderr, flush=True)
+    what = "int8 (kuantisasi NNCF dengan teks kalibrasi)" if quantized else "fp32"
+
+    def make() -> None:
         if quantized:
             quantize_int8(Path(model_dir), source, target)
         else:
             convert_fp32(source, target)
-    return target
+
+    return made_once(target, Path(model_dir).parent / f".{Path(model_dir).name}.openvino.lock",
+                     f"Telusur: mengonversi model ke OpenVINO {what} di {target} (sekali saja, ±1 menit)…", make)
