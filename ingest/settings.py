@@ -26,11 +26,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder for the converted model (default ~/.cache/telusur/models)."),
     Setting("precision", "TELUSUR_PRECISION", "auto", "Encoder precision: auto, bf16 or fp32."),
     Setting("engine", "TELUSUR_ENGINE", "torch",
-            "Encoder engine for passages (`telusur ingest --engine`): torch, onnxruntime (fp32, the same vectors) "
-            "or onnxruntime-int8 (its own vectors); an index keeps one engine's vectors."),
+            "Encoder engine for passages (`telusur ingest --engine`): torch, onnxruntime (fp32, the same vectors), "
+            "openvino (bf16 like torch, the same cache and index), onnxruntime-int8 or openvino-int8 (their own "
+            "vectors); an index keeps one engine's vectors."),
     Setting("query_engine", "TELUSUR_QUERY_ENGINE", "onnxruntime",
             "Encoder engine for queries (`telusur search/serve --engine`): onnxruntime (fp32, torch's vectors, "
-            "faster for one query), torch or onnxruntime-int8."),
+            "faster for one query), torch, onnxruntime-int8, openvino or openvino-int8."),
     Setting("embed_cache", "TELUSUR_EMBED_CACHE", "",
             "Passage-embedding cache file, keyed by (model, passage text), shareable across indexes "
             "(default: embeddings.sqlite in the index directory)."),

@@ -6,9 +6,10 @@
 Passages and queries are taken alternately from the tydiqa-id-goldp and facqa-news-qa dev splits (read here,
 at run time; nothing is copied); ``--passage-splits facqa-news-qa`` takes passages from FacQA only (shorter,
 so cheaper to encode on a loaded machine). For each engine (torch at the product's precision, onnxruntime,
-onnxruntime-int8): min and mean cosine to torch fp32 for passages and for queries, and the mean overlap of each
-query's 10 nearest passages (among those passages) with torch fp32's. The quality gate's nDCG@10 runs are
-``telusur eval`` commands (docs/bench.md).
+onnxruntime-int8, openvino, openvino-int8): min and mean cosine to torch fp32 for passages and for queries, and the
+mean overlap of each query's 10 nearest passages (among those passages) with torch fp32's, with the engine's own
+queries and with torch fp32's queries (as when only passages are encoded by the engine). The quality gate's
+nDCG@10 runs are ``telusur eval`` commands (docs/bench.md).
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def main() -> int:
         rows_p, rows_q = embedder.encode_passages(passages), embedder.encode_queries(queries)
         label = f"{name} ({embedder.precision})" if name == "torch" else name
         results["engines"][label] = {"passages": agreement(rows_p, ref_p), "queries": agreement(rows_q, ref_q),
-                                     "top10_overlap": top10_overlap(rows_q, rows_p, ref_q, ref_p)}
+                                     "top10_overlap": top10_overlap(rows_q, rows_p, ref_q, ref_p),
+                                     # its passages searched with torch fp32's queries (the default query engine)
+                                     "top10_overlap_fp32_queries": top10_overlap(ref_q, rows_p, ref_q, ref_p)}
         print(label, json.dumps(results["engines"][label]), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

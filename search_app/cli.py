@@ -11,7 +11,8 @@ import time
 from ingest.settings import int_setting, setting
 
 EXIT_SKIPPED = 1
-ENGINE_CHOICES = ("torch", "onnxruntime", "onnxruntime-int8")  # ingest.engines.ENGINES, without importing it
+# ingest.engines.ENGINES, without importing it
+ENGINE_CHOICES = ("torch", "onnxruntime", "onnxruntime-int8", "openvino", "openvino-int8")
 
 
 def build_parser() -> argparse.ArgumentParser:

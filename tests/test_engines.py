@@ -1,6 +1,7 @@
-"""Encoder engines (ingest/engines): the same vectors from ONNX Runtime fp32, close ones from int8, the ONNX
-export made once and cached, an index refusing passage vectors of two engines, and the fallback to torch with
-one line when an engine's package is missing (the import really fails, in a subprocess)."""
+"""Encoder engines (ingest/engines): the same vectors from ONNX Runtime fp32 (and OpenVINO), close ones from
+int8, the ONNX export and the OpenVINO conversion made once and cached, an index refusing passage vectors of two
+engines, and the fallback to torch with one line when an engine's package is missing (the import really fails,
+in a subprocess or in this process)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ TEXTS = [
     "query: kopi Kerinci",
 ]
 INT8_FLOOR = 0.99  # measured: min 0.9957 on 16 real passages (telusur bench --stages engines), docs/bench.md
+OV_INT8_FLOOR = 0.995  # measured: min 0.9937 on 1,000 FacQA passages, 0.9966 on 64 indosum; docs/bench.md
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,8 @@ def fp32_rows():
     return make_encoder("torch", "multilingual-e5-small", "fp32", threads=2).embed(TEXTS)
 
 
-@pytest.mark.parametrize("engine, floor", [("onnxruntime", 0.9999), ("onnxruntime-int8", INT8_FLOOR)])
+@pytest.mark.parametrize("engine, floor", [("onnxruntime", 0.9999), ("onnxruntime-int8", INT8_FLOOR),
+                                           ("openvino", 0.9999), ("openvino-int8", OV_INT8_FLOOR)])
 def test_engine_vectors_match_torch_fp32(engine, floor, fp32_rows):
     from ingest.engines import make_encoder, resolve_engine
 
@@ -73,6 +76,48 @@ def test_onnx_export_is_made_once_and_cached(tmp_path, capfd):
     assert sorted(p.name for p in path.parent.iterdir()) == ["model.onnx"]  # no temp file left
 
 
+def test_openvino_conversion_is_made_once_and_cached(tmp_path, capfd):
+    from ingest.e5_convert import ensure_converted_model
+    from ingest.engines.onnx_export import ensure_onnx
+    from ingest.engines.openvino_convert import calibration_texts, ensure_openvino, openvino_file
+
+    source = ensure_converted_model()
+    ensure_onnx(source)
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for item in source.iterdir():  # the converted folder and its ONNX export, linked (not the OpenVINO files)
+        if item.name != "openvino":
+            (folder / item.name).symlink_to(item)
+    capfd.readouterr()
+    path = ensure_openvino(folder)
+    first = capfd.readouterr()
+    assert path == openvino_file(folder, quantized=False) and path.with_suffix(".bin").stat().st_size > 100_000_000
+    assert first.err.count("mengonversi model ke OpenVINO fp32") == 1 and first.out == ""
+    stamp = path.stat()
+    assert ensure_openvino(folder) == path
+    assert capfd.readouterr() == ("", "")  # the second call does nothing and says nothing
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (stamp.st_ino, stamp.st_mtime_ns)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["model.bin", "model.xml"]  # no temp folder left
+    texts = calibration_texts()  # the int8 model's calibration: demo-corpus passages and written questions
+    assert sum(t.startswith("passage: ") for t in texts) >= 40 and sum(t.startswith("query: ") for t in texts) >= 20
+
+
+def test_missing_openvino_falls_back_with_one_line(monkeypatch, capsys):
+    import ingest.engines as engines
+
+    monkeypatch.setattr(engines, "_warned", set())
+    monkeypatch.setitem(sys.modules, "nncf", None)  # import nncf now raises ImportError
+    assert engines.resolve_engine("openvino-int8", "multilingual-e5-small") == "torch"
+    assert engines.resolve_engine("openvino-int8", "multilingual-e5-small") == "torch"
+    monkeypatch.setitem(sys.modules, "openvino", None)
+    assert engines.resolve_engine("openvino", "multilingual-e5-small") == "torch"
+    assert capsys.readouterr().err.splitlines() == [
+        "Telusur: engine 'openvino-int8' needs the 'nncf' package (pip install 'telusur[openvino]' (openvino, "
+        "nncf)); using 'torch'",
+        "Telusur: engine 'openvino' needs the 'openvino' package (pip install 'telusur[openvino]'); using 'torch'"]
+    assert engines.vectors_tag("openvino") == "" and engines.vectors_tag("openvino-int8") == "ov-int8"
+
+
 def _cli(*args: str, env: dict | None = None, shim: str = "pass") -> subprocess.CompletedProcess:
     code = (f"import runpy, sys; {shim}; sys.argv = ['telusur', *sys.argv[1:]]; "
             "runpy.run_module('search_app.cli', run_name='__main__')")
@@ -103,7 +148,7 @@ def test_index_refuses_passage_vectors_of_another_engine(tmp_path):
                env={"TELUSUR_ENGINE": "tensorrt"})
     assert bad.returncode == 2
     assert bad.stderr.splitlines() == [
-        "error: engine must be one of torch, onnxruntime, onnxruntime-int8, not 'tensorrt'"]
+        "error: engine must be one of torch, onnxruntime, onnxruntime-int8, openvino, openvino-int8, not 'tensorrt'"]
 
 
 def test_missing_engine_package_falls_back_to_torch_with_one_line(tmp_path):

@@ -4,8 +4,11 @@ An engine's encoder offers what ``ingest.encoder.TorchEncoder`` offers: ``embed(
 L2-normalised rows, ``dim`` and ``loaded``. ``torch`` is PyTorch (bf16 or fp32, ``precision``);
 ``onnxruntime`` is ONNX Runtime fp32, whose vectors equal torch fp32's (cosine 1.0000, docs/bench.md), so it
 shares torch's embedding cache and may add passages to a torch index; ``onnxruntime-int8`` is ONNX Runtime with
-dynamically quantised int8 weights: other vectors, its own cache key and index. The ONNX files are exported
-once from the converted model folder and cached beside it (``ingest.engines.onnx_export``).
+dynamically quantised int8 weights: other vectors, its own cache key and index. ``openvino`` runs that fp32 graph
+in OpenVINO (bf16 on CPUs with native bf16, as torch does: cosine to fp32 0.99999, so it shares torch's cache
+key and index); ``openvino-int8`` runs it after NNCF's post-training int8 quantisation: other vectors, its own
+cache key and index. The files are made once from the converted model folder and cached beside it
+(``ingest.engines.onnx_export``, ``ingest.engines.openvino_convert``).
 
 An engine whose package is missing, or that cannot run the chosen model, falls back to torch with one line.
 """
@@ -48,6 +51,9 @@ ENGINES: dict[str, EngineSpec] = {spec.name: spec for spec in (
     EngineSpec("onnxruntime", ("onnxruntime",), "pip install onnxruntime", "", True),
     EngineSpec("onnxruntime-int8", ("onnxruntime", "onnx"), "pip install 'telusur[int8]' (onnxruntime, onnx)",
                "ort-int8", True),
+    EngineSpec("openvino", ("openvino",), "pip install 'telusur[openvino]'", "", True),
+    EngineSpec("openvino-int8", ("openvino", "nncf"), "pip install 'telusur[openvino]' (openvino, nncf)",
+               "ov-int8", True),
 )}
 FALLBACK = "torch"
 _warned: set[str] = set()
@@ -102,6 +108,10 @@ def make_encoder(name: str, model_id: str, precision: str, threads: int | None =
     """The encoder of an already resolved engine (nothing loads until its first use)."""
     if name == "torch":
         return TorchEncoder(model_id, precision, threads)
+    if name.startswith("openvino"):
+        from ingest.engines.openvino_engine import OvEncoder
+
+        return OvEncoder(threads=threads, quantized=name == "openvino-int8")
     from ingest.engines.onnxruntime_engine import OrtEncoder
 
     return OrtEncoder(threads=threads, quantized=name == "onnxruntime-int8")
@@ -112,7 +122,11 @@ def prepare_files(name: str) -> None:
     from ingest.e5_convert import ensure_converted_model
 
     folder = ensure_converted_model()
-    if name != "torch":
+    if name.startswith("openvino"):
+        from ingest.engines.openvino_convert import ensure_openvino
+
+        ensure_openvino(folder, quantized=name == "openvino-int8")
+    elif name != "torch":
         from ingest.engines.onnx_export import ensure_onnx
 
         ensure_onnx(folder, quantized=name == "onnxruntime-int8")

@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.e5_convert import file_lock
@@ -88,20 +89,25 @@ def quantize_int8(source: Path, target: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def made_once(target: Path, lock: Path, line: str, make: Callable[[], None]) -> Path:
+    """``target``, made by ``make()`` (announced by ``line`` on stderr) unless it exists; under the inter-process
+    ``lock``, so a second process waits and then finds it."""
+    if target.is_file():
+        return target
+    with file_lock(lock):
+        if not target.is_file():
+            print(line, file=sys.stderr, flush=True)
+            make()
+    return target
+
+
 def ensure_onnx(model_dir: Path, *, quantized: bool = False) -> Path:
     """The ONNX graph of ``model_dir`` (fp32, or int8 when ``quantized``), made on first use."""
     target = onnx_file(model_dir, quantized=quantized)
     if target.is_file():
         return target
     source = ensure_onnx(model_dir) if quantized else None  # before the lock: it takes the same lock
-    with file_lock(Path(model_dir).parent / f".{Path(model_dir).name}.onnx.lock"):
-        if target.is_file():
-            return target
-        what = "int8 (kuantisasi dinamis)" if quantized else "fp32"
-        print(f"Telusur: mengekspor model ke ONNX {what} di {target} (sekali saja, ±1 menit)…",
-              file=sys.stderr, flush=True)
-        if source is not None:
-            quantize_int8(source, target)
-        else:
-            export_fp32(Path(model_dir), target)
-    return target
+    what = "int8 (kuantisasi dinamis)" if quantized else "fp32"
+    return made_once(target, Path(model_dir).parent / f".{Path(model_dir).name}.onnx.lock",
+                     f"Telusur: mengekspor model ke ONNX {what} di {target} (sekali saja, ±1 menit)…",
+                     lambda: quantize_int8(source, target) if source else export_fp32(Path(model_dir), target))

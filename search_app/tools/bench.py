@@ -69,6 +69,10 @@ GOALS = (  # (label, path into the results, comparison, target)
     ("8 clients: errors", ("serve", "concurrent", "errors"), "<=", 0),
     ("server RSS MB", ("serve", "peak_rss_mb"), "<=", 2048),
     ("server ready s", ("serve", "ready_s"), "<=", 15),
+    # issue 12's floors (faster encoder engines)
+    ("ingest passages/s, issue 12", ("ingest", "passages_per_s"), ">=", 55),
+    ("p50 ms, 1 client, hybrid, issue 12", ("serve", "single_client", "none", "p50"), "<=", 25),
+    ("8 clients: queries/s, issue 12", ("serve", "concurrent", "qps"), ">=", 45),
 ) + DOCUMENT_GOALS + ANSWER_GOALS
 
 
