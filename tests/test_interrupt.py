@@ -42,7 +42,10 @@ def _interrupted_run(tmp_path, sig: signal.Signals) -> tuple[subprocess.Popen, s
     dump = tmp_path / "arsip.jsonl"
     dump.write_text("".join(json.dumps(r) + "\n" for r in _records(300)), encoding="utf-8")
     cmd = telusur("ingest", str(dump), "--index", str(tmp_path / "idx"), "--quiet")
-    proc = subprocess.Popen(cmd, env={**os.environ, "TELUSUR_BATCH": "32"}, stderr=subprocess.PIPE, text=True)
+    # an empty embedding cache of its own: the encoder really runs, so the signal lands mid-run even when an
+    # earlier test has cached every vector (with all vectors cached the whole ingest can end within one poll)
+    env = {**os.environ, "TELUSUR_BATCH": "32", "TELUSUR_EMBED_CACHE": str(tmp_path / "own-cache.sqlite")}
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
     db = tmp_path / "idx" / "articles.sqlite"
     deadline = time.monotonic() + 300
     while not _committed(db) and proc.poll() is None and time.monotonic() < deadline:
