@@ -45,7 +45,10 @@ def _interrupted_run(tmp_path, sig: signal.Signals) -> tuple[subprocess.Popen, s
     # an empty embedding cache of its own: the encoder really runs, so the signal lands mid-run even when an
     # earlier test has cached every vector (with all vectors cached the whole ingest can end within one poll)
     env = {**os.environ, "TELUSUR_BATCH": "32", "TELUSUR_EMBED_CACHE": str(tmp_path / "own-cache.sqlite")}
-    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal sends it: SIGINT at its default disposition in the child, whatever this test process
+    # inherited (an ignored SIGINT is inherited across exec, and Python then installs no KeyboardInterrupt)
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     db = tmp_path / "idx" / "articles.sqlite"
     deadline = time.monotonic() + 300
     while not _committed(db) and proc.poll() is None and time.monotonic() < deadline:
