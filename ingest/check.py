@@ -38,7 +38,8 @@ import numpy as np
 from ingest.diskfull import is_disk_full
 from ingest.lexical import LexicalIndex
 from ingest.originals import original_path, referenced_originals
-from ingest.store import Index, day_number
+from ingest.schema import day_number
+from ingest.store import Index
 from ingest.vectable import VectorTable, table_dir
 
 TOLERANCE = 1e-4  # largest difference allowed between a Chroma vector and its table row (float32 round trips)

@@ -28,8 +28,9 @@ from ingest.formats.worker import DocumentWorker
 from ingest.lexical import LexicalIndex
 from ingest.originals import Originals, referenced_originals
 from ingest.regions import detect_regions
+from ingest.schema import SENTENCE_MARK, PassageRow
 from ingest.split import split_passages, split_sentences
-from ingest.store import SENTENCE_MARK, Index, PassageRow
+from ingest.store import Index
 from ingest.vectable import rebuild_vectors, table_dir
 
 ANALYZER_VERSION = "2"  # bump when analyze() or passage_terms() change: stored terms are then recomputed

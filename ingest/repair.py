@@ -23,7 +23,8 @@ import numpy as np
 
 from ingest.check import METADATA_KEYS, TOLERANCE, CheckReport, check, chroma_entries
 from ingest.embcache import EmbeddingCache, cache_key, embed_with_cache
-from ingest.store import Index, vector_metadata
+from ingest.schema import vector_metadata
+from ingest.store import Index
 
 
 @dataclass
@@ -67,7 +68,7 @@ def repair(index: Index, cache: EmbeddingCache, encoder: Callable[[], Encoder]) 
 
 
 def _repair_ledger(index: Index, report: RepairReport) -> None:
-    from ingest.store import day_number
+    from ingest.schema import day_number
 
     db = index.db
     with db:

@@ -29,9 +29,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Encoder engine for passages (`telusur ingest --engine`): torch, onnxruntime (fp32, the same vectors), "
             "openvino (bf16 like torch, the same cache and index), onnxruntime-int8 or openvino-int8 (their own "
             "vectors); an index keeps one engine's vectors."),
-    Setting("query_engine", "TELUSUR_QUERY_ENGINE", "onnxruntime",
-            "Encoder engine for queries (`telusur search/serve --engine`): onnxruntime (fp32, torch's vectors, "
-            "faster for one query), torch, onnxruntime-int8, openvino or openvino-int8."),
+    Setting("query_engine", "TELUSUR_QUERY_ENGINE", "onnxruntime-int8",
+            "Encoder engine for queries (`telusur search/serve --engine`): onnxruntime-int8 (int8 weights: one "
+            "query in about 6 ms on one thread, nDCG@10 within 0.003 of torch's queries), onnxruntime (fp32, "
+            "torch's vectors), torch, openvino or openvino-int8."),
     Setting("embed_cache", "TELUSUR_EMBED_CACHE", "",
             "Passage-embedding cache file, keyed by (model, passage text), shareable across indexes "
             "(default: embeddings.sqlite in the index directory)."),

@@ -15,150 +15,35 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ingest import stages, wire
 from ingest.article import Article
-from ingest.settings import int_setting, setting
+from ingest.chroma import ChromaVectors
+from ingest.schema import (
+    ADDED_COLUMNS,
+    ADDED_PASSAGE_COLUMNS,
+    ARTICLE_COLUMNS,
+    PASSAGE_COLUMNS,
+    SCHEMA,
+    SENTENCE_MARK,
+    PassageRow,
+    article_values,
+    article_vector_metadata,
+    day_number,
+    passage_values,
+    vector_metadata,
+)
+from ingest.settings import setting
 from ingest.vectable import table_dir
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    article_id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, date TEXT, day INTEGER,
-    source TEXT NOT NULL, url TEXT NOT NULL, category TEXT NOT NULL, author TEXT NOT NULL,
-    origin TEXT NOT NULL, extra TEXT NOT NULL, fingerprint TEXT NOT NULL, regions TEXT NOT NULL DEFAULT '[]',
-    cluster_id TEXT
-);
-CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
-CREATE TABLE IF NOT EXISTS passages (
-    passage_id TEXT PRIMARY KEY, article_id TEXT NOT NULL, position INTEGER NOT NULL, text TEXT NOT NULL,
-    start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, tokens TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
-CREATE TABLE IF NOT EXISTS pending_deletes (passage_id TEXT PRIMARY KEY);
-"""
-ARTICLE_COLUMNS = ("article_id", "title", "text", "date", "day", "source", "url", "category", "author", "origin",
-                   "extra", "fingerprint", "regions", "cluster_id")
-# Columns added after the first release: (name, declaration) for ALTER TABLE on older index files.
-ADDED_COLUMNS = (("regions", "TEXT NOT NULL DEFAULT '[]'"), ("cluster_id", "TEXT"),
-                 ("published", "INTEGER NOT NULL DEFAULT 1"))
-PASSAGE_COLUMNS = ("passage_id", "article_id", "position", "text", "start_char", "end_char", "tokens", "page",
-                   "page_end")
-ADDED_PASSAGE_COLUMNS = (("page", "INTEGER"), ("page_end", "INTEGER"))  # documents: first and last page
-
-
 ROW_CACHE = 20_000  # passage rows kept in memory by Index.passages (about 60 MB)
-SENTENCE_MARK = "|"  # separates the title's and each sentence's terms in a passage's stored terms
-
-
-@dataclass(frozen=True)
-class PassageRow:
-    """A passage ready to store: its vector plus what the search needs to show it."""
-
-    passage_id: str
-    article_id: str
-    position: int
-    text: str
-    start_char: int
-    end_char: int
-    tokens: list[str]
-    page: int | None = None  # page (slide, spreadsheet row) where the passage starts; None: not a document
-    page_end: int | None = None  # page where it ends
-
-
-def day_number(iso_date: str | None) -> int | None:
-    """``2025-08-06...`` → 20250806, the form used for date filters."""
-    if not iso_date or len(iso_date) < 10:
-        return None
-    return int(iso_date[:10].replace("-", ""))
-
-
-class ChromaVectors:
-    """The passage vectors in a Chroma collection (local persistent store or a Chroma server)."""
-
-    def __init__(self, directory: Path, *, host: str = "", port: int = 8000, name: str = "telusur_passages"):
-        import chromadb
-        from chromadb.config import Settings
-
-        settings = Settings(anonymized_telemetry=False)
-        if host:
-            self.client = chromadb.HttpClient(host=host, port=port, settings=settings)
-        else:
-            self.client = chromadb.PersistentClient(path=str(directory / "chroma"), settings=settings)
-        self.collection = self.client.get_or_create_collection(
-            name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
-        self.max_batch = int(self.client.get_max_batch_size())
-        self.local = None  # a VectorTable (ingest/vectable.py) answering get_vectors without a round trip
-        self.exact_rows = int_setting("exact_dense") or 0  # and nearest, exactly, up to this many passages
-
-    def attach_local(self, table) -> None:
-        """Answer ``get_vectors`` from ``table`` (memory-mapped) where it holds the ids; None detaches."""
-        self.local = table
-
-    def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:
-        for start in range(0, len(ids), self.max_batch):
-            end = start + self.max_batch
-            self.collection.upsert(ids=list(ids[start:end]), embeddings=vectors[start:end],
-                                   metadatas=list(metadatas[start:end]))
-
-    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict]) -> None:
-        for start in range(0, len(ids), self.max_batch):
-            end = start + self.max_batch
-            self.collection.update(ids=list(ids[start:end]), metadatas=list(metadatas[start:end]))
-
-    def delete(self, ids: Sequence[str]) -> None:
-        for start in range(0, len(ids), self.max_batch):
-            self.collection.delete(ids=list(ids[start:start + self.max_batch]))
-
-    def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
-        """Nearest passages as (id, cosine similarity), best first.
-
-        No ``count()`` first: Chroma 1.x returns what it has when ``n`` exceeds it (and nothing when empty),
-        and counting costs ~9 ms per query at 100k passages."""
-        result = self.collection.query(query_embeddings=[vector], n_results=max(1, n), where=where,
-                                       include=["distances"])
-        return [(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], result["distances"][0])]
-
-    def nearest(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
-        """Nearest passages as (id, cosine), best first, ties by id: exact over the attached vector table when it
-        holds at most ``exact_dense`` rows, so that the result depends only on what the index holds; else Chroma's
-        HNSW graph (approximate: which passages make the margin of a long list can depend on the order of past
-        writes and deletions, as the graph does; docs/reliability.md)."""
-        table = self.local
-        if table is not None and len(table) <= self.exact_rows:
-            return table.nearest(vector, n)
-        return sorted(self.query(vector, n), key=lambda hit: (-hit[1], hit[0]))
-
-    def get_vectors(self, ids: Sequence[str], *, local: bool = True, partial: bool = False) -> dict[str, np.ndarray]:
-        """Vectors by id: from the attached local table where it has them (unless ``local=False``), else Chroma.
-
-        ``partial`` (readers): ids Chroma cannot read now are left out instead of failing. A local Chroma store
-        written by another process (an ingest) can answer "Error finding id" for passages it is adding."""
-        from chromadb.errors import ChromaError
-
-        found = self.local.get(ids) if local and self.local is not None else {}
-        missing = [pid for pid in ids if pid not in found]
-        for start in range(0, len(missing), self.max_batch):
-            try:
-                got = self.collection.get(ids=missing[start:start + self.max_batch], include=["embeddings"])
-            except ChromaError:
-                if not partial:
-                    raise
-                continue
-            found.update((pid, np.asarray(vec, dtype=np.float32)) for pid, vec in zip(got["ids"], got["embeddings"]))
-        return found
-
-    def count(self) -> int:
-        return self.collection.count()
 
 
 class Index:
@@ -390,7 +275,7 @@ class Index:
                 ids = [r.passage_id for _, rows, _ in with_rows for r in rows]
                 self._intend(ids)
                 stages.mark("chroma")
-                metadata = [_vector_metadata(a, r, day_number(a.date)) for a, rows, _ in with_rows for r in rows]
+                metadata = [article_vector_metadata(a, r, day_number(a.date)) for a, rows, _ in with_rows for r in rows]
                 self.vectors.upsert(ids, np.concatenate([np.asarray(v) for _, _, v in with_rows]), metadata)
             stages.mark("ledger")
             written = [self.put_article(a, rows, vecs, upserted=True, flush=False) for a, rows, vecs in items]
@@ -414,15 +299,15 @@ class Index:
         if rows and not upserted:  # all rows: unchanged passages may carry changed article metadata
             day = day_number(article.date)
             self._intend(new_ids)
-            self.vectors.upsert(new_ids, vectors, [_vector_metadata(article, r, day) for r in rows])
+            self.vectors.upsert(new_ids, vectors, [article_vector_metadata(article, r, day) for r in rows])
         stale = sorted(old_ids - set(new_ids))
         with self.db:
             self.db.execute("DELETE FROM passages WHERE article_id=?", (article.article_id,))
             self.db.execute(f"INSERT OR REPLACE INTO articles ({','.join(ARTICLE_COLUMNS)}, published) "
-                            f"VALUES ({','.join('?' * len(ARTICLE_COLUMNS))}, 0)", _article_values(article))
+                            f"VALUES ({','.join('?' * len(ARTICLE_COLUMNS))}, 0)", article_values(article))
             self.db.executemany(f"INSERT OR REPLACE INTO passages ({','.join(PASSAGE_COLUMNS)}) "
                                 f"VALUES ({','.join('?' * len(PASSAGE_COLUMNS))})",
-                                [_passage_values(r) for r in rows])
+                                [passage_values(r) for r in rows])
             wire.link(self.db, article.article_id, article.text)
             self.db.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(p,) for p in stale])
         if flush:
@@ -501,26 +386,3 @@ def _stat_stamp(path: Path) -> tuple[int, int]:
     except FileNotFoundError:
         return (0, 0)
     return (st.st_mtime_ns, st.st_size)
-
-
-def _vector_metadata(article: Article, row: PassageRow, day: int | None) -> dict:
-    return vector_metadata(article.article_id, row.position, article.source, article.category, day)
-
-
-def vector_metadata(article_id: str, position: int, source: str, category: str, day: int | None) -> dict:
-    """A passage vector's metadata in Chroma: the columns that dense search filters on."""
-    meta = {"article_id": article_id, "position": position, "source": source, "category": category}
-    if day is not None:
-        meta["day"] = day
-    return meta
-
-
-def _article_values(a: Article) -> tuple:
-    return (a.article_id, a.title, a.text, a.date, day_number(a.date), a.source, a.url, a.category, a.author,
-            a.origin, json.dumps(a.extra, ensure_ascii=False), a.fingerprint,
-            json.dumps(a.regions, ensure_ascii=False), a.article_id)
-
-
-def _passage_values(r: PassageRow) -> tuple:
-    return (r.passage_id, r.article_id, r.position, r.text, r.start_char, r.end_char, " ".join(r.tokens), r.page,
-            r.page_end)

@@ -27,7 +27,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ingest.store import ChromaVectors  # noqa: E402
+from ingest.chroma import ChromaVectors  # noqa: E402
 from ingest.vectable import VectorTable  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "telusur" / "embeddings.sqlite"

@@ -76,27 +76,47 @@ def answer_box(question: str, results: list[Result], *, reader=None, method: str
         return _box(top[found.passage], found.start, found.end, found.score)
     if reader is None or not reader.available:
         return None
+    candidates = read_candidates(question, top, reader)
+    best = max(candidates, key=lambda c: c.score(), default=None)
+    if best is None or best.score() < (MIN_SCORE if threshold is None else threshold):
+        return None
+    return _box(best.result, best.start, best.end, 1 / (1 + math.exp(-(best.score() - MIN_SCORE) / 2)))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The reader's best span in one result: its offsets in the passage, margin and the question's support."""
+
+    rank: int
+    result: Result
+    start: int
+    end: int
+    margin: float
+    support: float
+
+    def score(self, support_weight: float = SUPPORT_WEIGHT, rank_penalty: float = RANK_PENALTY) -> float:
+        return span_score(self.margin, self.support, self.rank, support_weight, rank_penalty)
+
+
+def read_candidates(question: str, results: list[Result], reader, *, sure: float = SURE_SCORE) -> list[Candidate]:
+    """The reader's best span of each result in order, stopping after one that scores ``sure`` (inf: read all)."""
     terms = set(analyze(question))
-    best = None
-    for rank, result in enumerate(top):
+    found: list[Candidate] = []
+    for rank, result in enumerate(results):
         window, offset = reading_window(result)
         spans = reader.read(question, [window])
         if spans:
             start, end = offset + spans[0].start, offset + spans[0].end
-            score = span_score(spans[0].margin, support(result.passage, start, terms), rank)
-            if best is None or score > best[0]:
-                best = (score, result, start, end)
-        if best and best[0] >= SURE_SCORE:
-            break
-    if best is None or best[0] < (MIN_SCORE if threshold is None else threshold):
-        return None
-    score, result, start, end = best
-    return _box(result, start, end, 1 / (1 + math.exp(-(score - MIN_SCORE) / 2)))
+            found.append(Candidate(rank, result, start, end, spans[0].margin, support(result.passage, start, terms)))
+            if found[-1].score() >= sure:
+                break
+    return found
 
 
-def span_score(margin: float, support: float, rank: int) -> float:
+def span_score(margin: float, support: float, rank: int, support_weight: float = SUPPORT_WEIGHT,
+               rank_penalty: float = RANK_PENALTY) -> float:
     """The reader's margin, plus the question terms' support, minus the passage's rank (weights above)."""
-    return margin + SUPPORT_WEIGHT * support - RANK_PENALTY * rank
+    return margin + support_weight * support - rank_penalty * rank
 
 
 def support(passage: str, start: int, terms: set[str]) -> float:

@@ -2,7 +2,8 @@
 
 The search page does not wait for the reader: it shows the results and then asks ``/jawaban`` for the box (a script
 inserts it above the results; without scripts, an ``<iframe>`` inside ``<noscript>`` shows the same server-rendered
-box). Both run the page's own search (``run_search``) and read its first results.
+box). Both run the page's own search (``run_search``) and read its first results; ``/jawaban`` takes them from the
+process's last searches (``search_app/search_memo.py``) when the page has just run the same one.
 """
 
 from __future__ import annotations
@@ -40,26 +41,29 @@ def answer_context(passage: str, box: AnswerBox) -> Markup:
         passage[start:box.start], passage[box.start:box.end], passage[box.end:end])
 
 
-def answer_blueprint(searcher_of: Callable[[], Searcher], search: Callable[[Searcher, dict], SearchResponse],
+Search = Callable[[Searcher, dict], SearchResponse]
+
+
+def answer_blueprint(searcher_of: Callable[[], Searcher], search: Search, recent_search: Search,
                      app: Flask) -> Blueprint:
-    """``/api/answer`` and ``/jawaban`` over the app's searcher and the page's ``search`` function."""
+    """``/api/answer`` (runs ``search``) and ``/jawaban`` (runs ``recent_search``: the page's search, memoised)."""
     blueprint = Blueprint("answers", __name__)
 
-    def current(strict: bool) -> tuple[AnswerBox | None, dict, SearchResponse | None]:
-        params = search_params(request.args, app.config["DEFAULT_MODE"], strict=strict)
+    def current(run: Search) -> tuple[AnswerBox | None, dict, SearchResponse | None]:
+        params = search_params(request.args, app.config["DEFAULT_MODE"], strict=True)
         if not params["query"]:
             return None, params, None
-        response = search(searcher_of(), dict(params, page=1))
+        response = run(searcher_of(), dict(params, page=1))
         return box_for(app, response), params, response
 
     @blueprint.get("/api/answer")
     def api_answer():
-        box, _, _ = current(strict=True)
+        box, _, _ = current(search)
         return jsonify(answer_box=box.to_json() if box else None)
 
     @blueprint.get("/jawaban")
     def answer_frame():
-        box, params, response = current(strict=True)
+        box, params, response = current(recent_search)
         passage = next((r.passage for r in response.results if box and r.passage_id == box.passage_id), "") \
             if response else ""
         body = render_template("answer.html", box=box, params=params,

@@ -36,6 +36,7 @@ from search_app.ratelimit import RateLimiter, retry_after
 from search_app.reader import Reader
 from search_app.related import related_articles
 from search_app.search import MODES, SORTS, Searcher, SearchResponse, open_searcher
+from search_app.search_memo import SearchMemo
 from search_app.served import served_search
 
 EXAMPLES = (
@@ -84,7 +85,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return app.config["SEARCHER"]
 
     app.register_blueprint(originals_blueprint(lambda: searcher().index))
-    app.register_blueprint(answer_blueprint(searcher, run_search, app))
+    searches = app.config["SEARCH_MEMO"] = SearchMemo(run_search)  # the page's searches, for its answer box
+    app.register_blueprint(answer_blueprint(searcher, run_search, searches, app))
     app.jinja_env.globals.update(unknown_source=UNKNOWN_SOURCE)
 
     def api_token() -> str:
@@ -136,7 +138,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def page():
         params = search_params(request.args, app.config["DEFAULT_MODE"])
         active = filter_count(params)
-        response = run_search(searcher(), params) if params["query"] or active else None
+        response = searches(searcher(), params) if params["query"] or active else None
         overview = None if response else index_overview(searcher().index)
         return render_template("search.html", params=params, response=response, examples=EXAMPLES,
                                empty_index=searcher().index.article_count() == 0, active_filters=active,

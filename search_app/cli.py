@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _query_engine_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=ENGINE_CHOICES, default=None,
-                   help="encoder engine for queries (env TELUSUR_QUERY_ENGINE; default onnxruntime)")
+                   help="encoder engine for queries (env TELUSUR_QUERY_ENGINE; default onnxruntime-int8)")
 
 
 def _use_query_engine(args: argparse.Namespace) -> None:

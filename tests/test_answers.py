@@ -167,3 +167,16 @@ def test_the_answers_setting_chooses_the_method_or_turns_the_box_off(app, monkey
     monkeypatch.setenv("TELUSUR_ANSWERS", "off")
     assert client.get("/api/search", query_string={"q": question}).get_json()["answer_box"] is None
     assert client.get("/api/answer", query_string={"q": question}).get_json() == {"answer_box": None}
+
+
+def test_the_fit_picks_spans_as_the_box_does_by_hand():
+    from search_app.tools.fit_answers import Read, at_threshold, chosen
+
+    reads = [Read(0, 1.0, 0.5, 0.0, 0.0), Read(1, 3.0, 1.0, 1.0, 1.0)]  # scores 1+2-0 = 3 and 3+4-1 = 6
+    assert chosen(reads, support_weight=4, rank_penalty=1, depth=2) == (6.0, 1.0, 1.0)
+    assert chosen(reads, support_weight=4, rank_penalty=1, depth=1) == (3.0, 0.0, 0.0)
+    assert chosen(reads, support_weight=4, rank_penalty=1, depth=2, sure=3.0) == (3.0, 0.0, 0.0)  # stops early
+    assert chosen(reads, support_weight=0, rank_penalty=3, depth=2) == (1.0, 0.0, 0.0)  # 1 against 3-3 = 0
+    assert chosen([], support_weight=4, rank_penalty=1, depth=2)[0] == -float("inf")
+    metrics = at_threshold([(6.0, 1.0, 1.0), (3.0, 0.4, 0.0), (-float("inf"), 0.0, 0.0)], 2.0)
+    assert metrics == {"f1": 1.4 / 3, "em": 1 / 3, "coverage": 2 / 3, "precision": 0.5}

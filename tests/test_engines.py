@@ -176,7 +176,7 @@ def test_query_engine_setting_picks_the_query_encoder(tmp_path, monkeypatch, emb
     index = tiny.build(tmp_path / "idx", embedder)  # passages by torch
     monkeypatch.delenv("TELUSUR_QUERY_ENGINE", raising=False)
     served = open_searcher(index.directory)
-    assert (served.embedder.engine, served.embedder.query_engine) == ("torch", "onnxruntime")  # the defaults
+    assert (served.embedder.engine, served.embedder.query_engine) == ("torch", "onnxruntime-int8")  # the defaults
     assert not served.embedder.loaded
     answer = served.search("panen alpukat dan durian", k=1, mode="dense")
     assert served.embedder.query_encoder.loaded and not served.embedder.encoder.loaded  # torch never loaded

@@ -49,7 +49,7 @@ class EngineSpec:
 ENGINES: dict[str, EngineSpec] = {spec.name: spec for spec in (
     EngineSpec("torch", ("torch",), "torch", "", False),
     EngineSpec("onnxruntime", ("onnxruntime",), "pip install onnxruntime", "", True),
-    EngineSpec("onnxruntime-int8", ("onnxruntime", "onnx"), "pip install 'telusur[int8]' (onnxruntime, onnx)",
+    EngineSpec("onnxruntime-int8", ("onnxruntime", "onnx"), "pip install onnxruntime onnx",
                "ort-int8", True),
     EngineSpec("openvino", ("openvino",), "pip install 'telusur[openvino]'", "", True),
     EngineSpec("openvino-int8", ("openvino", "nncf"), "pip install 'telusur[openvino]' (openvino, nncf)",

@@ -1,86 +1,137 @@
-"""Fit the answer box's margin on the calibration part of the dev splits (never on the validation part).
+"""Fit how the answer box turns the reader's spans into a box, on the calibration part of the dev splits (never on
+the validation part).
 
-``python -m search_app.tools.fit_answers D/tydiqa-id-goldp D/facqa-news-qa [--part calibration]`` answers every
-question of the part end to end with no margin, then prints, for each candidate margin, the answer F1, coverage and
-precision on each split, and the margin that gives the best mean F1 while keeping precision >= ``--precision``.
+``python -m search_app.tools.fit_answers D/tydiqa-id-goldp D/facqa-news-qa [--part calibration] [--depth 3]``
+reads the first ``--depth`` results of every question of the part end to end (the served search, then the reader on
+each result: ``search_app.answer.read_candidates``), then, offline over those candidates, scores a grid of span-score
+weights (support weight, rank penalty), depths and thresholds. It prints the threshold sweep of the shipped weights
+and, per weighting, the threshold that gives the best mean F1 with coverage >= ``--coverage`` on every split, and the
+best mean F1 whose precision reaches ``--precision`` on every split.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from search_app.answer import MIN_SCORE, answer_box
+from search_app.answer import DEPTH, RANK_PENALTY, SUPPORT_WEIGHT, SURE_SCORE, read_candidates, span_score
+from search_app.answer_types import expected_type
 from search_app.reader import Reader
 from search_app.served import served_search
 from search_app.tools.answer_eval import PRECISE_F1, exact_match, read_answers, token_f1
 from search_app.tools.evaluate import eval_searcher, read_qrels
 
-MARGINS = [m / 2 for m in range(-4, 25)]
+THRESHOLDS = [t / 2 for t in range(-4, 29)]
+SUPPORT_WEIGHTS = (0.0, 2.0, 4.0, 6.0, 8.0)
+RANK_PENALTIES = (0.0, 0.5, 1.0, 2.0, 3.0)
 
 
-def scored_answers(split: Path, part: str, reader: Reader, method: str = "reader", depth: int = 3
-                   ) -> list[tuple[float, float, float]]:
-    """(span score, F1, EM) of the best span for each question of ``part``; margin -inf when nothing was read."""
+@dataclass(frozen=True)
+class Read:
+    """One result's best span as the fit needs it: rank, reader margin, support, and its F1 / EM against gold."""
+
+    rank: int
+    margin: float
+    support: float
+    f1: float
+    em: float
+
+
+def read_split(split: Path, part: str, reader: Reader, depth: int) -> list[list[Read]]:
+    """For each question of ``part`` (judged, with answers): the reader's span in each of its first ``depth``
+    results (all read; no early stop). A question the box never answers (not a question) has no reads."""
     searcher = eval_searcher(split / "corpus.jsonl")
     questions = read_answers(split / "queries.jsonl", read_qrels(split / "qrels.tsv"), part)
     out = []
     for text, answers in questions.values():
-        response = served_search(searcher, text, k=10, facets=False)
-        box = answer_box(text, response.results, reader=reader, method=method, threshold=-math.inf,
-                         depth=depth)
-        if box is None:
-            out.append((-math.inf, 0.0, 0.0))
+        if expected_type(text) is None:
+            out.append([])
             continue
-        out.append((score_of(box.confidence, method), max(token_f1(box.text, a) for a in answers),
-                    max(exact_match(box.text, a) for a in answers)))
+        results = served_search(searcher, text, k=10, facets=False).results[:depth]
+        reads = []
+        for c in read_candidates(text, results, reader, sure=math.inf):
+            span = c.result.passage[c.start:c.end]
+            reads.append(Read(c.rank, c.margin, c.support, max(token_f1(span, a) for a in answers),
+                              max(exact_match(span, a) for a in answers)))
+        out.append(reads)
     return out
 
 
-def score_of(confidence: float, method: str) -> float:
-    """The span score behind a box's confidence (the rules' confidence is their score)."""
-    if method == "rules":
-        return confidence
-    if confidence >= 1:
-        return math.inf
-    return MIN_SCORE + 2 * math.log(confidence / (1 - confidence)) if confidence > 0 else -math.inf
+def chosen(reads: list[Read], *, support_weight: float, rank_penalty: float, depth: int,
+           sure: float = math.inf) -> tuple[float, float, float]:
+    """(span score, F1, EM) of the span the box would pick with these weights (reading stops at ``sure``, as
+    ``read_candidates`` does); score -inf when nothing was read."""
+    best = (-math.inf, 0.0, 0.0)
+    for read in sorted(reads, key=lambda r: r.rank):
+        if read.rank >= depth:
+            break
+        score = span_score(read.margin, read.support, read.rank, support_weight, rank_penalty)
+        if score > best[0]:
+            best = (score, read.f1, read.em)
+        if score >= sure:
+            break
+    return best
 
 
-def at_margin(scored: list[tuple[float, float, float]], margin: float) -> dict:
-    answered = [(f1, em) for m, f1, em in scored if m >= margin]
-    n = len(scored)
+def at_threshold(picked: list[tuple[float, float, float]], threshold: float) -> dict:
+    """Answer F1, EM, coverage and precision when the box shows spans scoring at least ``threshold``."""
+    answered = [(f1, em) for score, f1, em in picked if score >= threshold]
+    n = len(picked)
     return {"f1": sum(f for f, _ in answered) / n, "em": sum(e for _, e in answered) / n,
             "coverage": len(answered) / n,
             "precision": sum(f >= PRECISE_F1 for f, _ in answered) / len(answered) if answered else 0.0}
+
+
+def sweep(reads: dict[str, list[list[Read]]], **weights) -> list[tuple[float, dict[str, dict]]]:
+    """Per threshold, the metrics of every split with these weights."""
+    picked = {name: [chosen(r, sure=SURE_SCORE, **weights) for r in values] for name, values in reads.items()}
+    return [(t, {name: at_threshold(p, t) for name, p in picked.items()}) for t in THRESHOLDS]
+
+
+def best_of(rows: list[tuple[float, dict[str, dict]]], *, coverage: float = 0.0, precision: float = 0.0):
+    """The (threshold, mean F1) with the best mean F1 whose every split has ``coverage`` and ``precision``."""
+    ok = [(t, sum(r["f1"] for r in m.values()) / len(m)) for t, m in rows
+          if all(r["coverage"] >= coverage and r["precision"] >= precision for r in m.values())]
+    return max(ok, key=lambda x: x[1], default=None)
+
+
+def line(threshold: float, metrics: dict[str, dict]) -> str:
+    cells = "  ".join(f"{name[:6]} F1 {r['f1']:.3f} cov {r['coverage']:.3f} prec {r['precision']:.3f}"
+                      for name, r in metrics.items())
+    return f"threshold {threshold:5.1f}  {cells}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m search_app.tools.fit_answers", description=__doc__.split("\n")[0])
     parser.add_argument("splits", nargs="+", type=Path)
     parser.add_argument("--part", default="calibration")
+    parser.add_argument("--depth", type=int, default=3, help="results read per question (default 3)")
     parser.add_argument("--precision", type=float, default=0.85)
-    parser.add_argument("--json", type=Path, default=None, help="write the scored answers here")
-    parser.add_argument("--method", default="reader", choices=("reader", "rules"))
-    parser.add_argument("--depth", type=int, default=2, help="results read (default 2)")
+    parser.add_argument("--coverage", type=float, default=0.5)
+    parser.add_argument("--json", type=Path, default=None, help="write the reads here")
+    parser.add_argument("--reads", type=Path, default=None, help="fit on reads written by --json (no reading)")
     args = parser.parse_args(argv)
-    reader = Reader()
-    scored = {split.name: scored_answers(split, args.part, reader, args.method, args.depth) for split in args.splits}
+    if args.reads:
+        reads = {k: [[Read(*r) for r in q] for q in v] for k, v in json.loads(args.reads.read_text()).items()}
+    else:
+        reader = Reader()
+        reads = {split.name: read_split(split, args.part, reader, args.depth) for split in args.splits}
     if args.json:
-        args.json.write_text(json.dumps({k: [list(t) for t in v] for k, v in scored.items()}))
-    best = None
-    for margin in MARGINS:
-        rows = {name: at_margin(values, margin) for name, values in scored.items()}
-        line = "  ".join(f"{name[:6]} F1 {r['f1']:.3f} cov {r['coverage']:.3f} prec {r['precision']:.3f}"
-                         for name, r in rows.items())
-        print(f"margin {margin:5.1f}  {line}")
-        if all(r["precision"] >= args.precision for r in rows.values()):
-            mean_f1 = sum(r["f1"] for r in rows.values()) / len(rows)
-            if best is None or mean_f1 > best[1]:
-                best = (margin, mean_f1)
-    print(f"best margin with precision >= {args.precision}: {best}")
+        args.json.write_text(json.dumps({k: [[list(r.__dict__.values()) for r in q] for q in v]
+                                         for k, v in reads.items()}))
+    print(f"shipped weights (support {SUPPORT_WEIGHT}, rank {RANK_PENALTY}, depth {DEPTH}):")
+    for threshold, metrics in sweep(reads, support_weight=SUPPORT_WEIGHT, rank_penalty=RANK_PENALTY, depth=DEPTH):
+        print(line(threshold, metrics))
+    print(f"grid: best mean F1 at coverage >= {args.coverage} | at precision >= {args.precision}")
+    for w, r, d in itertools.product(SUPPORT_WEIGHTS, RANK_PENALTIES, range(1, args.depth + 1)):
+        rows = sweep(reads, support_weight=w, rank_penalty=r, depth=d)
+        print(f"support {w} rank {r} depth {d}: {best_of(rows, coverage=args.coverage)} | "
+              f"{best_of(rows, precision=args.precision)}")
     return 0
 
 
