@@ -49,6 +49,9 @@ SETTINGS: tuple[Setting, ...] = (
             "faster there. 0: always Chroma."),
     Setting("answers", "TELUSUR_ANSWERS", "reader",
             "Answer box: reader (the trained extractive reader), rules (the answer-type baseline) or off."),
+    Setting("reader_engine", "TELUSUR_READER_ENGINE", "onnxruntime-int8",
+            "Runtime of the answer box's reader: onnxruntime-int8 (its graph exported once and quantised, no torch), "
+            "onnxruntime (that graph in fp32) or torch (bf16)."),
     Setting("acronyms", "TELUSUR_ACRONYM_EXPANSION", "off",
             "Expand government/news acronyms both ways in BM25 queries (on/off); list: TELUSUR_ACRONYMS file."),
     Setting("acronyms_file", "TELUSUR_ACRONYMS", "",

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from ingest.settings import setting
 
 if TYPE_CHECKING:
     from search_app.reader_model import ReaderModel
@@ -40,53 +43,90 @@ class Span:
     margin: float
 
 
-class Reader:
-    """Loads the committed reader weights on first use and reads question + contexts."""
+READER_ENGINES = ("onnxruntime-int8", "onnxruntime", "torch")
 
-    def __init__(self, directory: Path = READER_DIR, *, window_tokens: int = 192, threads: int | None = None):
+
+class Reader:
+    """Loads the committed reader weights on first use and reads question + contexts.
+
+    ``engine``: ``onnxruntime-int8`` (the graph exported once from the weights, int8; ``search_app/reader_onnx.py``),
+    ``onnxruntime`` (that graph in fp32) or ``torch`` (bf16); default: the ``reader_engine`` setting."""
+
+    def __init__(self, directory: Path = READER_DIR, *, window_tokens: int = 192, threads: int | None = None,
+                 engine: str | None = None):
         self.directory = directory
         self.window_tokens = window_tokens
         self.threads = threads
-        self._loaded: tuple[ReaderModel, object] | None = None
+        self.engine = engine or setting("reader_engine")
+        if self.engine not in READER_ENGINES:
+            raise ValueError(f"reader engine must be one of {', '.join(READER_ENGINES)}, not {self.engine!r}")
+        self._loaded: tuple[Callable, object] | None = None
         self._lock = threading.Lock()
 
     @property
     def available(self) -> bool:
         return (self.directory / WEIGHTS).is_file()
 
-    def _load(self) -> tuple[ReaderModel, object]:
+    def _torch_model(self) -> ReaderModel:
+        """The fp32 reader: the converted model with the committed tensors loaded over it."""
         import torch
         from safetensors.torch import load_file
 
         from search_app.reader_model import ReaderModel, base_model, trained_parameter_names
 
+        config = json.loads((self.directory / CONFIG).read_text())
+        encoder, _ = base_model()
+        model = ReaderModel(encoder)
+        state = {name: tensor.to(torch.float32) for name, tensor in load_file(str(self.directory / WEIGHTS)).items()}
+        missing = set(trained_parameter_names(model, config["trained_layers"])) - set(state)
+        if missing:
+            raise RuntimeError(f"{self.directory / WEIGHTS}: missing {len(missing)} tensors")
+        model.load_state_dict(state, strict=False)
+        return model.eval()
+
+    def _load(self) -> tuple[Callable, object]:
+        from ingest.e5_convert import ensure_converted_model
+        from search_app.reader_model import load_tokenizer
+
         with self._lock:
             if self._loaded is None:
-                if self.threads:
-                    torch.set_num_threads(self.threads)
-                config = json.loads((self.directory / CONFIG).read_text())
-                encoder, tokenizer = base_model()
-                model = ReaderModel(encoder)
-                state = {name: tensor.float() for name, tensor in load_file(str(self.directory / WEIGHTS)).items()}
-                missing = set(trained_parameter_names(model, config["trained_layers"])) - set(state)
-                if missing:
-                    raise RuntimeError(f"{self.directory / WEIGHTS}: missing {len(missing)} tensors")
-                model.load_state_dict(state, strict=False)
-                self._loaded = (model.to(torch.bfloat16).eval(), tokenizer)
+                folder = ensure_converted_model()
+                if self.engine == "torch":
+                    run = torch_runner(self._torch_model(), self.threads)
+                else:
+                    from search_app.reader_onnx import OrtReaderModel, ensure_reader_onnx
+
+                    path = ensure_reader_onnx(folder, self.directory / WEIGHTS, self._torch_model,
+                                              quantized=self.engine == "onnxruntime-int8")
+                    run = OrtReaderModel(path, self.threads)
+                self._loaded = (run, load_tokenizer(folder))
         return self._loaded
 
     def read(self, question: str, contexts: list[str]) -> list[Span]:
         """The best span of each context that has one (at most one per context), best margin first."""
         if not contexts:
             return []
-        import torch
-
-        model, tokenizer = self._load()
+        run, tokenizer = self._load()
         encoded = encode_windows(tokenizer, question, contexts, self.window_tokens)
-        with torch.inference_mode():
-            starts, ends = model(torch.tensor(encoded["input_ids"]), torch.tensor(encoded["attention_mask"]))
-        spans = decode_spans(starts.float().numpy(), ends.float().numpy(), encoded, contexts)
+        starts, ends = run(encoded["input_ids"], encoded["attention_mask"])
+        spans = decode_spans(starts, ends, encoded, contexts)
         return sorted(spans, key=lambda s: -s.margin)
+
+
+def torch_runner(model: ReaderModel, threads: int | None) -> Callable:
+    """``(input_ids, attention_mask) -> (starts, ends)`` float32 arrays from the torch reader in bf16."""
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    model = model.to(torch.bfloat16)
+
+    def run(input_ids, attention_mask) -> tuple[np.ndarray, np.ndarray]:
+        with torch.inference_mode():
+            starts, ends = model(torch.tensor(input_ids), torch.tensor(attention_mask))
+        return starts.float().numpy(), ends.float().numpy()
+
+    return run
 
 
 def encode_windows(tokenizer, question: str, contexts: list[str], window_tokens: int, stride: int = 64) -> dict:

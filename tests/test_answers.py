@@ -180,3 +180,20 @@ def test_the_fit_picks_spans_as_the_box_does_by_hand():
     assert chosen([], support_weight=4, rank_penalty=1, depth=2)[0] == -float("inf")
     metrics = at_threshold([(6.0, 1.0, 1.0), (3.0, 0.4, 0.0), (-float("inf"), 0.0, 0.0)], 2.0)
     assert metrics == {"f1": 1.4 / 3, "em": 1 / 3, "coverage": 2 / 3, "precision": 0.5}
+
+
+@needs_reader
+def test_the_reader_engines_agree_on_a_written_passage():
+    """The int8 graph (the default) and the fp32 graph read the span torch reads, with margins close to its own."""
+    contexts = ["Kabupaten Lampung Barat telah melahirkan 132 inovasi daerah hingga tahun 2024, kata Bupati di Liwa.",
+                "Pemerintah desa memperbaiki jalan sepanjang dua kilometer dengan dana swadaya warga pada 2023."]
+    question = "Berapa inovasi yang dilahirkan Lampung Barat hingga 2024?"
+    reads = {engine: Reader(engine=engine).read(question, contexts)
+             for engine in ("torch", "onnxruntime", "onnxruntime-int8")}
+    first = reads["torch"][0]
+    assert first.context == 0 and first.text.startswith("132")
+    for engine, spans in reads.items():
+        assert (spans[0].context, spans[0].text) == (first.context, first.text), engine
+        assert abs(spans[0].margin - first.margin) < 1.0, engine
+    with pytest.raises(ValueError, match="reader engine must be one of"):
+        Reader(engine="tensorrt")

@@ -27,14 +27,14 @@ def onnx_file(model_dir: Path, *, quantized: bool) -> Path:
     return Path(model_dir) / ONNX_DIR / ("model-int8.onnx" if quantized else "model.onnx")
 
 
-def _temp_beside(target: Path) -> Path:
+def temp_beside(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
     os.close(fd)
     return Path(name)
 
 
-def _publish(tmp: Path, target: Path) -> None:
+def publish_file(tmp: Path, target: Path) -> None:
     tmp.chmod(0o644)
     os.replace(tmp, target)
 
@@ -61,14 +61,14 @@ def export_fp32(model_dir: Path, target: Path) -> None:
     sample = torch.ones(2, 16, dtype=torch.long)
     axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
             "embedding": {0: "batch"}}
-    tmp = _temp_beside(target)
+    tmp = temp_beside(target)
     try:
         with warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")
             torch.onnx.export(model, (sample, sample), str(tmp), dynamo=False, opset_version=OPSET,
                               input_names=["input_ids", "attention_mask"], output_names=["embedding"],
                               dynamic_axes=axes)
-        _publish(tmp, target)
+        publish_file(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -77,13 +77,13 @@ def quantize_int8(source: Path, target: Path) -> None:
     """``source`` with int8 weights (ONNX Runtime dynamic quantisation, per channel) written to ``target``."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    tmp = _temp_beside(target)
+    tmp = temp_beside(target)
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # its advice to pre-process the graph first: measured here, not needed
     try:
         quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
-        _publish(tmp, target)
+        publish_file(tmp, target)
     finally:
         root.setLevel(level)
         tmp.unlink(missing_ok=True)

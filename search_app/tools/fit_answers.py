@@ -33,22 +33,26 @@ RANK_PENALTIES = (0.0, 0.5, 1.0, 2.0, 3.0)
 
 @dataclass(frozen=True)
 class Read:
-    """One result's best span as the fit needs it: rank, reader margin, support, and its F1 / EM against gold."""
+    """One result's best span as the fit needs it: rank, reader margin, support, its F1 / EM against gold, and
+    whether the result is judged relevant (for the reordering measure)."""
 
     rank: int
     margin: float
     support: float
     f1: float
     em: float
+    relevant: bool = False
 
 
 def read_split(split: Path, part: str, reader: Reader, depth: int) -> list[list[Read]]:
     """For each question of ``part`` (judged, with answers): the reader's span in each of its first ``depth``
     results (all read; no early stop). A question the box never answers (not a question) has no reads."""
     searcher = eval_searcher(split / "corpus.jsonl")
-    questions = read_answers(split / "queries.jsonl", read_qrels(split / "qrels.tsv"), part)
+    qrels = read_qrels(split / "qrels.tsv")
+    questions = read_answers(split / "queries.jsonl", qrels, part)
     out = []
-    for text, answers in questions.values():
+    for qid, (text, answers) in questions.items():
+        judged = {doc for doc, rel in qrels[qid].items() if rel > 0}
         if expected_type(text) is None:
             out.append([])
             continue
@@ -57,7 +61,7 @@ def read_split(split: Path, part: str, reader: Reader, depth: int) -> list[list[
         for c in read_candidates(text, results, reader, sure=math.inf):
             span = c.result.passage[c.start:c.end]
             reads.append(Read(c.rank, c.margin, c.support, max(token_f1(span, a) for a in answers),
-                              max(exact_match(span, a) for a in answers)))
+                              max(exact_match(span, a) for a in answers), c.result.article_id in judged))
         out.append(reads)
     return out
 
@@ -91,6 +95,18 @@ def sweep(reads: dict[str, list[list[Read]]], **weights) -> list[tuple[float, di
     """Per threshold, the metrics of every split with these weights."""
     picked = {name: [chosen(r, sure=SURE_SCORE, **weights) for r in values] for name, values in reads.items()}
     return [(t, {name: at_threshold(p, t) for name, p in picked.items()}) for t in THRESHOLDS]
+
+
+def reordered_p1(reads: dict[str, list[list[Read]]], *, rank_penalty: float, depth: int) -> dict[str, tuple]:
+    """Per split: (P@1 of the search, P@1 when its first ``depth`` results are reordered by the reader's margin
+    minus ``rank_penalty`` per rank) over the questions the reader read."""
+    out = {}
+    for name, values in reads.items():
+        read = [sorted(r, key=lambda x: x.rank)[:depth] for r in values if r]
+        first = sum(r[0].relevant and r[0].rank == 0 for r in read)
+        moved = sum(max(r, key=lambda x: x.margin - rank_penalty * x.rank).relevant for r in read)
+        out[name] = (round(first / len(read), 4), round(moved / len(read), 4)) if read else (0.0, 0.0)
+    return out
 
 
 def best_of(rows: list[tuple[float, dict[str, dict]]], *, coverage: float = 0.0, precision: float = 0.0):
@@ -127,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"shipped weights (support {SUPPORT_WEIGHT}, rank {RANK_PENALTY}, depth {DEPTH}):")
     for threshold, metrics in sweep(reads, support_weight=SUPPORT_WEIGHT, rank_penalty=RANK_PENALTY, depth=DEPTH):
         print(line(threshold, metrics))
+    for r, d in itertools.product(RANK_PENALTIES, range(2, args.depth + 1)):
+        p1 = reordered_p1(reads, rank_penalty=r, depth=d)
+        print(f"reordered by the reader (rank {r}, depth {d}): P@1 search / reordered {p1}")
     print(f"grid: best mean F1 at coverage >= {args.coverage} | at precision >= {args.precision}")
     for w, r, d in itertools.product(SUPPORT_WEIGHTS, RANK_PENALTIES, range(1, args.depth + 1)):
         rows = sweep(reads, support_weight=w, rank_penalty=r, depth=d)
