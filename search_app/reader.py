@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ingest.settings import setting
+from ingest.settings import int_setting, setting
 
 if TYPE_CHECKING:
     from search_app.reader_model import ReaderModel
@@ -56,7 +56,7 @@ class Reader:
                  engine: str | None = None):
         self.directory = directory
         self.window_tokens = window_tokens
-        self.threads = threads
+        self.threads = threads or int_setting("threads")  # serve: one per request (search_app/serving.py)
         self.engine = engine or setting("reader_engine")
         if self.engine not in READER_ENGINES:
             raise ValueError(f"reader engine must be one of {', '.join(READER_ENGINES)}, not {self.engine!r}")
@@ -66,6 +66,11 @@ class Reader:
     @property
     def available(self) -> bool:
         return (self.directory / WEIGHTS).is_file()
+
+    def warm_up(self) -> None:
+        """Load (and on first use make) the reader now, so the first question does not wait for it."""
+        if self.available:
+            self._load()
 
     def _torch_model(self) -> ReaderModel:
         """The fp32 reader: the converted model with the committed tensors loaded over it."""

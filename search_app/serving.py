@@ -21,6 +21,8 @@ from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
 
+from ingest.settings import setting
+
 log = logging.getLogger("telusur")
 
 WARM_QUERY = "inovasi pelayanan publik daerah"
@@ -35,15 +37,17 @@ def configure_threads() -> None:
         os.environ.setdefault(name, "1")
 
 
-def warm_up(searcher, report: Callable[[str], None] | None = None) -> float:
-    """Load everything a query needs (model, BM25, vectors, spelling vocabulary) by answering one query;
-    returns seconds taken."""
+def warm_up(searcher, report: Callable[[str], None] | None = None, reader=None) -> float:
+    """Load everything a query needs (model, BM25, vectors, spelling vocabulary, the answer box's ``reader``) by
+    answering one query; returns seconds taken."""
     started = time.perf_counter()
     try:
         from search_app.spelling import speller_for
 
         searcher.search(WARM_QUERY, k=1, facets=True)
         speller_for(searcher).vocabulary()  # the first misspelled query does not wait for it
+        if reader is not None and setting("answers") == "reader":
+            reader.warm_up()
     except Exception:  # a broken index must not kill the server: the request will report it
         log.exception("warm-up failed")
     seconds = time.perf_counter() - started
@@ -54,7 +58,6 @@ def warm_up(searcher, report: Callable[[str], None] | None = None) -> float:
 
 def make_app(index: str | None = None, *, warm: bool = True):
     """The Flask app over ``index`` with its searcher opened now and warmed up in a background thread."""
-    from ingest.settings import setting
     from search_app.app import create_app
     from search_app.search import open_searcher
 
@@ -62,7 +65,8 @@ def make_app(index: str | None = None, *, warm: bool = True):
     app = create_app({"INDEX": index, "SEARCHER": searcher, "DEFAULT_MODE": setting("mode")})
     if warm:
         say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-        threading.Thread(target=warm_up, args=(searcher, say), name="warm-up", daemon=True).start()
+        threading.Thread(target=warm_up, args=(searcher, say, app.config["READER"]), name="warm-up",
+                         daemon=True).start()
     return app
 
 
@@ -70,8 +74,6 @@ def serve(index: str | None, *, host: str, port: int, threads: int, workers: int
     """Serve until interrupted: waitress for one worker, gunicorn for more."""
     configure_threads()
     if workers > 1:
-        from ingest.settings import setting
-
         if not setting("chroma_host"):
             print("Telusur: note: several workers with a local Chroma store each hold its vector index in "
                   "memory and do not see each other's writes; use a Chroma server (CHROMA_HOST) to scale out",
