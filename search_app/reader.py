@@ -67,6 +67,10 @@ class Reader:
     def available(self) -> bool:
         return (self.directory / WEIGHTS).is_file()
 
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
     def warm_up(self) -> None:
         """Load (and on first use make) the reader now, so the first question does not wait for it."""
         if self.available:

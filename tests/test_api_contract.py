@@ -125,7 +125,7 @@ def test_healthz_answers_before_the_model_is_loaded_and_warm_up_loads_it(demo_in
         time.sleep(0.2)
     assert warm.config["SEARCHER"].embedder.loaded  # loaded in the background, no request asked
     reader = warm.config["READER"]
-    while reader.available and reader._loaded is None and time.monotonic() < deadline:
+    while reader.available and not reader.loaded and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert reader._loaded is not None or not reader.available  # and the answer box's reader after it
-    assert cold.config["READER"]._loaded is None
+    assert reader.loaded or not reader.available  # and the answer box's reader after it
+    assert not cold.config["READER"].loaded
