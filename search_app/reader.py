@@ -23,6 +23,8 @@ import numpy as np
 from ingest.settings import int_setting, setting
 
 if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
     from search_app.reader_model import ReaderModel
 
 READER_DIR = Path(__file__).resolve().parent / "data" / "reader"
@@ -30,6 +32,7 @@ WEIGHTS = "reader.safetensors"
 CONFIG = "reader.json"
 MAX_ANSWER_TOKENS = 24
 QUESTION_TOKENS = 48  # a question is cut to this many tokens
+_TOKENIZER_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,6 @@ class Reader:
 
     def _load(self) -> tuple[Callable, object]:
         from ingest.e5_convert import ensure_converted_model
-        from search_app.reader_model import load_tokenizer
 
         with self._lock:
             if self._loaded is None:
@@ -108,7 +110,7 @@ class Reader:
                     path = ensure_reader_onnx(folder, self.directory / WEIGHTS, self._torch_model,
                                               quantized=self.engine == "onnxruntime-int8")
                     run = OrtReaderModel(path, self.threads)
-                self._loaded = (run, load_tokenizer(folder))
+                self._loaded = (run, load_window_tokenizer(folder))
         return self._loaded
 
     def read(self, question: str, contexts: list[str]) -> list[Span]:
@@ -117,7 +119,7 @@ class Reader:
             return []
         run, tokenizer = self._load()
         encoded = encode_windows(tokenizer, question, contexts, self.window_tokens)
-        starts, ends = run(encoded["input_ids"], encoded["attention_mask"])
+        starts, ends = run(encoded.input_ids, encoded.attention_mask)
         spans = decode_spans(starts, ends, encoded, contexts)
         return sorted(spans, key=lambda s: -s.margin)
 
@@ -138,19 +140,58 @@ def torch_runner(model: ReaderModel, threads: int | None) -> Callable:
     return run
 
 
-def encode_windows(tokenizer, question: str, contexts: list[str], window_tokens: int, stride: int = 64) -> dict:
-    """Question + context windows (long contexts overlap by ``stride`` tokens), padded to the longest."""
-    question_ids = tokenizer(question, add_special_tokens=False)["input_ids"][:QUESTION_TOKENS]
-    question = tokenizer.decode(question_ids)
-    return tokenizer([question] * len(contexts), contexts, truncation="only_second", max_length=window_tokens,
-                     stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True, padding=True)
+@dataclass(frozen=True)
+class Windows:
+    """Question + context windows as the reader takes them: ``input_ids`` / ``attention_mask`` (int64, padded to the
+    longest window), and per window its context (``sample``), each token's sequence (0 question, 1 context, None
+    special or padding) and character offsets in its own text."""
+
+    input_ids: np.ndarray
+    attention_mask: np.ndarray
+    sample: list[int]
+    sequence_ids: list[list[int | None]]
+    offsets: list[list[tuple[int, int]]]
 
 
-def decode_spans(starts: np.ndarray, ends: np.ndarray, encoded, contexts: list[str]) -> list[Span]:
+def load_window_tokenizer(folder: Path) -> Tokenizer:
+    """The converted model's ``tokenizer.json`` through the ``tokenizers`` library (no transformers, no torch)."""
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
+
+
+def encode_windows(tokenizer: Tokenizer, question: str, contexts: list[str], window_tokens: int,
+                   stride: int = 64) -> Windows:
+    """Question + context windows: the question cut to ``QUESTION_TOKENS``, each context cut into windows of
+    ``window_tokens`` that overlap by ``stride`` tokens (``only_second`` truncation, as the reader was trained with
+    transformers' tokenizer over the same ``tokenizer.json``)."""
+    with _TOKENIZER_LOCK:  # the settings below belong to the shared tokenizer: one request at a time
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        question = tokenizer.decode(tokenizer.encode(question, add_special_tokens=False).ids[:QUESTION_TOKENS])
+        tokenizer.enable_truncation(window_tokens, stride=stride, strategy="only_second")
+        encodings = tokenizer.encode_batch([(question, context) for context in contexts])
+    windows, sample = [], []
+    for index, encoding in enumerate(encodings):
+        for window in [encoding, *encoding.overflowing]:
+            windows.append(window)
+            sample.append(index)
+    width = max(len(w.ids) for w in windows)
+    pad = tokenizer.token_to_id("<pad>") or 0
+    ids = np.full((len(windows), width), pad, dtype=np.int64)
+    mask = np.zeros((len(windows), width), dtype=np.int64)
+    for row, window in enumerate(windows):
+        ids[row, :len(window.ids)] = window.ids
+        mask[row, :len(window.ids)] = window.attention_mask
+    return Windows(ids, mask, sample, [list(w.sequence_ids) + [None] * (width - len(w.ids)) for w in windows],
+                   [list(w.offsets) + [(0, 0)] * (width - len(w.ids)) for w in windows])
+
+
+def decode_spans(starts: np.ndarray, ends: np.ndarray, encoded: Windows, contexts: list[str]) -> list[Span]:
     """Best span per context over its windows: start <= end < start + MAX_ANSWER_TOKENS, context tokens only."""
     best: dict[int, Span] = {}
-    for window, context_index in enumerate(encoded["overflow_to_sample_mapping"]):
-        sequence_ids = encoded.sequence_ids(window)
+    for window, context_index in enumerate(encoded.sample):
+        sequence_ids = encoded.sequence_ids[window]
         in_context = np.array([sid == 1 for sid in sequence_ids])
         if not in_context.any():
             continue
@@ -162,7 +203,7 @@ def decode_spans(starts: np.ndarray, ends: np.ndarray, encoded, contexts: list[s
         pair = np.where(allowed, pair, -np.inf)
         i, j = np.unravel_index(int(np.argmax(pair)), pair.shape)
         margin = float(pair[i, j] - (starts[window][0] + ends[window][0]))
-        offsets = encoded["offset_mapping"][window]
+        offsets = encoded.offsets[window]
         context = contexts[context_index]
         start, end = offsets[i][0], offsets[j][1]
         while start < end and context[start].isspace():  # a token's offsets may hold the space before it

@@ -37,15 +37,6 @@ def base_model(model_dir: Path | None = None) -> tuple[torch.nn.Module, object]:
     return encoder, tokenizer
 
 
-def load_tokenizer(model_dir: Path):
-    """The converted model's (fast) tokenizer, without loading the network."""
-    from transformers import AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    return AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-
-
 def trained_parameter_names(model: ReaderModel, trained_layers: int) -> list[str]:
     """Names of the parameters training changes: the top ``trained_layers`` layers and the head."""
     first = model.encoder.config.num_hidden_layers - trained_layers

@@ -25,9 +25,32 @@ CONTEXTS = st.lists(st.lists(WORDS, min_size=1, max_size=120).map(" ".join), min
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    from search_app.reader_model import base_model
+    from ingest.e5_convert import ensure_converted_model
+    from search_app.reader import load_window_tokenizer
 
-    return base_model()[1]
+    return load_window_tokenizer(ensure_converted_model())
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(contexts=CONTEXTS, window=st.sampled_from([32, 64, 192]))
+def test_the_windows_are_those_the_reader_was_trained_on(tokenizer, contexts, window):
+    """The reader's own windows (``tokenizers``, no torch) equal transformers' (how training tokenised)."""
+    from transformers import AutoTokenizer
+
+    from ingest.e5_convert import ensure_converted_model
+
+    trained = AutoTokenizer.from_pretrained(str(ensure_converted_model()), local_files_only=True)
+    question = trained.decode(trained("Berapa inovasi di Lampung Barat?", add_special_tokens=False)["input_ids"])
+    expected = trained([question] * len(contexts), contexts, truncation="only_second", max_length=window, stride=16,
+                       return_overflowing_tokens=True, return_offsets_mapping=True, padding=True)
+    ours = encode_windows(tokenizer, "Berapa inovasi di Lampung Barat?", contexts, window, stride=16)
+    assert ours.input_ids.tolist() == expected["input_ids"]
+    assert ours.attention_mask.tolist() == expected["attention_mask"]
+    assert ours.sample == list(expected["overflow_to_sample_mapping"])
+    for row in range(len(ours.sample)):
+        real = [i for i, m in enumerate(expected["attention_mask"][row]) if m]
+        assert [ours.sequence_ids[row][i] for i in real] == [expected.sequence_ids(row)[i] for i in real]
+        assert [tuple(ours.offsets[row][i]) for i in real] == [tuple(expected["offset_mapping"][row][i]) for i in real]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -35,7 +58,7 @@ def tokenizer():
 def test_a_decoded_span_is_always_text_of_its_context(tokenizer, contexts, seed, window):
     encoded = encode_windows(tokenizer, "Berapa inovasi di Lampung Barat?", contexts, window, stride=16)
     rng = np.random.default_rng(seed)
-    shape = np.array(encoded["input_ids"]).shape
+    shape = encoded.input_ids.shape
     spans = decode_spans(rng.normal(size=shape) * 5, rng.normal(size=shape) * 5, encoded, contexts)
     assert len({s.context for s in spans}) == len(spans) <= len(contexts)
     for span in spans:
@@ -197,3 +220,17 @@ def test_the_reader_engines_agree_on_a_written_passage():
         assert abs(spans[0].margin - first.margin) < 1.0, engine
     with pytest.raises(ValueError, match="reader engine must be one of"):
         Reader(engine="tensorrt")
+
+
+@needs_reader
+def test_reading_a_question_needs_no_torch_once_the_graph_is_made():
+    import subprocess
+    import sys
+
+    Reader().warm_up()  # makes the int8 graph on first use (that export needs torch)
+    code = ("import sys\nfrom search_app.reader import Reader\n"
+            f"spans = Reader(threads=1).read({SEED_QUESTION!r}, ['Lampung Barat punya 132 inovasi pada 2024.'])\n"
+            "print(spans[0].text, 'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "False" and "132" in done.stdout
