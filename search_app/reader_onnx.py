@@ -54,14 +54,21 @@ def ensure_reader_onnx(model_dir: Path, weights: Path, load_torch_model, *, quan
     """The reader graph (int8 when ``quantized``), made on first use; ``load_torch_model()`` gives the fp32
     ``ReaderModel`` to export (called only when the fp32 graph is missing)."""
     fp32 = reader_onnx_file(model_dir, weights, quantized=False)
+    fresh = not fp32.is_file()
     lock = Path(model_dir).parent / f".{Path(model_dir).name}.reader-onnx.lock"
     made_once(fp32, lock, f"Telusur: mengekspor pembaca jawaban ke ONNX di {fp32} (sekali saja)…",
               lambda: export_reader(load_torch_model(), fp32))
-    if not quantized:
-        return fp32
-    target = reader_onnx_file(model_dir, weights, quantized=True)
-    return made_once(target, lock, f"Telusur: kuantisasi int8 pembaca jawaban di {target} (sekali saja)…",
-                     lambda: quantize_int8(fp32, target))
+    if quantized:
+        target = reader_onnx_file(model_dir, weights, quantized=True)
+        made_once(target, lock, f"Telusur: kuantisasi int8 pembaca jawaban di {target} (sekali saja)…",
+                  lambda: quantize_int8(fp32, target))
+    else:
+        target = fp32
+    if fresh:  # new weights: the graphs of earlier ones go (about 600 MB a pair)
+        for old in fp32.parent.glob("reader-*.onnx"):
+            if old.name.split("-")[1] != fp32.name.split("-")[1]:
+                old.unlink(missing_ok=True)
+    return target
 
 
 class OrtReaderModel:

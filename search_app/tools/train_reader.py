@@ -68,7 +68,7 @@ def batches(items: list[Example], size: int, rng: random.Random) -> list[list[Ex
 
 
 def train(data: Path, out: Path, *, layers: int, epochs: int, batch_size: int, lr: float, window_tokens: int,
-          seed: int, limit: int | None, threads: int | None, negatives: float = 1.0, log=print) -> dict:
+          seed: int, limit: int | None, threads: int | None, negatives: float = 0.5, log=print) -> dict:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -142,16 +142,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m search_app.tools.train_reader", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("TELUSUR_DATA", "../shared/data")))
     parser.add_argument("--out", type=Path, default=READER_DIR)
-    parser.add_argument("--layers", type=int, default=8, help="top layers to fine-tune (default 8)")
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--layers", type=int, default=12, help="top layers to fine-tune (default 12: all)")
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=6e-5)
+    parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--window", type=int, default=192, help="tokens of question + passage (default 192)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--limit", type=int, default=None, help="train on this many examples only (a quick run)")
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--negatives", type=float, default=1.0,
-                        help="share of the questions whose hard negative is trained on (default 1)")
+    parser.add_argument("--negatives", type=float, default=0.5,
+                        help="share of the questions whose hard negative is trained on (default 0.5)")
     args = parser.parse_args(argv)
     for split in SPLITS:
         if not (args.data / split / "qrels.tsv").is_file():
