@@ -109,6 +109,18 @@ def reordered_p1(reads: dict[str, list[list[Read]]], *, rank_penalty: float, dep
     return out
 
 
+def absent_scores(reads: list[list[Read]], *, support_weight: float, rank_penalty: float, depth: int) -> list[float]:
+    """Per question, the box's best span score once its judged passages (and any span matching a gold answer) are
+    taken out of the results, the rest moving up: what the box would show if the corpus lacked the answer."""
+    out = []
+    for question in reads:
+        others = [r for r in sorted(question, key=lambda r: r.rank) if not r.relevant and r.f1 < PRECISE_F1]
+        scores = [span_score(r.margin, r.support, rank, support_weight, rank_penalty)
+                  for rank, r in enumerate(others[:depth])]
+        out.append(max(scores, default=-math.inf))
+    return out
+
+
 def best_of(rows: list[tuple[float, dict[str, dict]]], *, coverage: float = 0.0, precision: float = 0.0):
     """The (threshold, mean F1) with the best mean F1 whose every split has ``coverage`` and ``precision``."""
     ok = [(t, sum(r["f1"] for r in m.values()) / len(m)) for t, m in rows
@@ -140,9 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({k: [[list(r.__dict__.values()) for r in q] for q in v]
                                          for k, v in reads.items()}))
-    print(f"shipped weights (support {SUPPORT_WEIGHT}, rank {RANK_PENALTY}, depth {DEPTH}):")
-    for threshold, metrics in sweep(reads, support_weight=SUPPORT_WEIGHT, rank_penalty=RANK_PENALTY, depth=DEPTH):
-        print(line(threshold, metrics))
+    shipped = {"support_weight": SUPPORT_WEIGHT, "rank_penalty": RANK_PENALTY, "depth": DEPTH}
+    absent = {name: absent_scores(values, **shipped) for name, values in reads.items()}
+    print(f"shipped weights (support {SUPPORT_WEIGHT}, rank {RANK_PENALTY}, depth {DEPTH}); 'absent': share of "
+          "questions answered anyway when their judged passages are taken out")
+    for threshold, metrics in sweep(reads, **shipped):
+        wrong = "  ".join(f"{name[:6]} absent {sum(s >= threshold for s in a) / len(a):.3f}"
+                          for name, a in absent.items())
+        print(line(threshold, metrics) + "  " + wrong)
     for r, d in itertools.product(RANK_PENALTIES, range(2, args.depth + 1)):
         p1 = reordered_p1(reads, rank_penalty=r, depth=d)
         print(f"reordered by the reader (rank {r}, depth {d}): P@1 search / reordered {p1}")
