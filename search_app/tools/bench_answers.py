@@ -24,7 +24,8 @@ GOALS = (  # issue 10: answer latency on one thread at 100k passages
 
 
 def answer_path(question: str) -> str:
-    return search_path(question).replace("/api/search", "/api/answer", 1)
+    """``/api/answer``: the same search, then the box."""
+    return search_path(question).replace("/api/search", "/api/answer", 1).replace("&answer=0", "")
 
 
 def bench_answers(index_dir: Path, work: Path, *, questions: Sequence[str], per_round: int, repeat: int,
@@ -41,7 +42,7 @@ def bench_answers(index_dir: Path, work: Path, *, questions: Sequence[str], per_
             chunk = [questions[(r * per_round + i) % len(questions)] for i in range(per_round)]
             searched, read = [], []
             for q in chunk:
-                ms, ok = client.timed(search_path(q, "&answer=0"))
+                ms, ok = client.timed(search_path(q))  # answer=0
                 searched.append(ms)
                 errors += not ok
                 ms, box, ok = _timed_answer(client, q)

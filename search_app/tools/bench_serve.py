@@ -46,7 +46,8 @@ class Client:
 
 
 def search_path(query: str, extra: str = "") -> str:
-    return f"/api/search?q={urllib.parse.quote(query)}&k=10{extra}"
+    """The hybrid search alone (``answer=0``: the answer box's reading is the ``answers`` stage's measure)."""
+    return f"/api/search?q={urllib.parse.quote(query)}&k=10&answer=0{extra}"
 
 
 
