@@ -31,15 +31,21 @@ def tokenizer():
     return load_window_tokenizer(ensure_converted_model())
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(contexts=CONTEXTS, window=st.sampled_from([32, 64, 192]))
-def test_the_windows_are_those_the_reader_was_trained_on(tokenizer, contexts, window):
-    """The reader's own windows (``tokenizers``, no torch) equal transformers' (how training tokenised)."""
+@pytest.fixture(scope="module")
+def trained_tokenizer():
+    """The tokenizer training used (transformers over the same folder)."""
     from transformers import AutoTokenizer
 
     from ingest.e5_convert import ensure_converted_model
 
-    trained = AutoTokenizer.from_pretrained(str(ensure_converted_model()), local_files_only=True)
+    return AutoTokenizer.from_pretrained(str(ensure_converted_model()), local_files_only=True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(contexts=CONTEXTS, window=st.sampled_from([32, 64, 192]))
+def test_the_windows_are_those_the_reader_was_trained_on(tokenizer, trained_tokenizer, contexts, window):
+    """The reader's own windows (``tokenizers``, no torch) equal transformers' (how training tokenised)."""
+    trained = trained_tokenizer
     question = trained.decode(trained("Berapa inovasi di Lampung Barat?", add_special_tokens=False)["input_ids"])
     expected = trained([question] * len(contexts), contexts, truncation="only_second", max_length=window, stride=16,
                        return_overflowing_tokens=True, return_offsets_mapping=True, padding=True)
