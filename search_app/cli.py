@@ -194,7 +194,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except BadLimit as err:
         print(f"telusur serve: {err} (TELUSUR_RATE_LIMIT)", file=sys.stderr)
         return 2
-    report = check(Index(args.index), quick=True)
+    report = check(Index(args.index), startup=True)
     if not report.ok:
         for problem in report.problems:
             print(f"error: {problem.line()}", file=sys.stderr)

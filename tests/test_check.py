@@ -205,3 +205,17 @@ def test_an_index_from_before_the_vector_table_is_completed_by_its_first_reader(
     report = check(index)
     assert report.ok, report.problems
     assert len(VectorTable.load(table_dir(index.directory))) == 6
+
+
+def test_the_startup_check_skips_the_listings_but_not_a_missing_vector(index):
+    """``telusur serve``'s check: equal counts list nothing (ids, metadata, SQLite's quick_check); a count that
+    disagrees falls back to the listing, which names the passage."""
+    quiet = check(index, startup=True)
+    assert quiet.ok and quiet.startup and quiet.quick
+    assert quiet.counts["chroma"] == quiet.counts["passages"] == 6
+    assert quiet.counts["vectors_compared"] == 6  # the sample still reads every vector of a small index
+    first = [r[0] for r in index.db.execute("SELECT passage_id FROM passages LIMIT 1")]
+    index.vectors.delete(first)
+    found = check(index, startup=True)
+    assert [p.line() for p in found.problems if p.store == "chroma"] == [
+        f"chroma: 1 passage(s) of the ledger missing (e.g. {first[0]})"]
