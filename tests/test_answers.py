@@ -212,8 +212,17 @@ def test_the_fit_picks_spans_as_the_box_does_by_hand():
 
 
 @needs_reader
-def test_the_reader_engines_agree_on_a_written_passage():
-    """The int8 graph (the default) and the fp32 graph read the span torch reads, with margins close to its own."""
+def test_the_reader_engines_agree_on_a_written_passage(monkeypatch):
+    """The int8 graph (the default) and the fp32 graph read the span torch reads, with margins close to its own;
+    ``TELUSUR_READER_ENGINE`` picks the runtime."""
+    monkeypatch.delenv("TELUSUR_READER_ENGINE", raising=False)
+    assert Reader().engine == "onnxruntime-int8"
+    monkeypatch.setenv("TELUSUR_READER_ENGINE", "torch")
+    assert Reader().engine == "torch"
+    monkeypatch.setenv("TELUSUR_READER_ENGINE", "tensorrt")
+    with pytest.raises(ValueError, match="reader engine must be one of"):
+        Reader()
+    monkeypatch.delenv("TELUSUR_READER_ENGINE")
     contexts = ["Kabupaten Lampung Barat telah melahirkan 132 inovasi daerah hingga tahun 2024, kata Bupati di Liwa.",
                 "Pemerintah desa memperbaiki jalan sepanjang dua kilometer dengan dana swadaya warga pada 2023."]
     question = "Berapa inovasi yang dilahirkan Lampung Barat hingga 2024?"

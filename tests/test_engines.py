@@ -186,4 +186,4 @@ def test_query_engine_setting_picks_the_query_encoder(tmp_path, monkeypatch, emb
     assert [r.article_id for r in plain.search("panen alpukat dan durian", k=1, mode="dense").results] == [
         r.article_id for r in answer.results] == ["kebun-a"]
     ours, theirs = (s.embedder.encode_queries(["panen alpukat dan durian"])[0] for s in (served, plain))
-    assert float(ours @ theirs) > 0.9999
+    assert float(ours @ theirs) > INT8_FLOOR  # int8 queries: close to torch's, not equal
