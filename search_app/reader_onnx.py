@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.engines.onnx_export import OPSET, made_once, publish_file, quantize_int8, temp_beside
+from ingest.engines.onnx_export import export_graph, made_once, quantize_int8
 
 READER_ONNX_DIR = "reader-onnx"
 
@@ -23,50 +23,34 @@ def weights_digest(weights: Path) -> str:
     return hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
 
 
-def reader_onnx_file(model_dir: Path, weights: Path, *, quantized: bool = True) -> Path:
-    """Where the reader graph of ``weights`` (on the converted model in ``model_dir``) is kept."""
+def reader_onnx_file(model_dir: Path, digest: str, *, quantized: bool = True) -> Path:
+    """Where the reader graph of the weights with ``digest`` (on the converted model in ``model_dir``) is kept."""
     kind = "int8" if quantized else "fp32"
-    return Path(model_dir) / READER_ONNX_DIR / f"reader-{weights_digest(weights)}-{kind}.onnx"
+    return Path(model_dir) / READER_ONNX_DIR / f"reader-{digest}-{kind}.onnx"
 
 
 def export_reader(model, target: Path) -> None:
-    """Export ``model`` (a ``ReaderModel`` in fp32) to ``target``: inputs ``input_ids`` and ``attention_mask``
-    (int64, dynamic batch and length), outputs the start and end scores per token."""
-    import warnings
-
-    import torch
-
-    sample = torch.ones(2, 16, dtype=torch.long)
+    """Export ``model`` (a ``ReaderModel``) in fp32 to ``target``: outputs the start and end scores per token."""
     axes = {name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "starts", "ends")}
-    tmp = temp_beside(target)
-    try:
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(model.float().eval(), (sample, sample), str(tmp), dynamo=False, opset_version=OPSET,
-                              input_names=["input_ids", "attention_mask"], output_names=["starts", "ends"],
-                              dynamic_axes=axes)
-        publish_file(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    export_graph(model.float().eval(), target, outputs=["starts", "ends"], axes=axes)
 
 
 def ensure_reader_onnx(model_dir: Path, weights: Path, load_torch_model, *, quantized: bool = True) -> Path:
     """The reader graph (int8 when ``quantized``), made on first use; ``load_torch_model()`` gives the fp32
     ``ReaderModel`` to export (called only when the fp32 graph is missing)."""
-    fp32 = reader_onnx_file(model_dir, weights, quantized=False)
+    digest = weights_digest(weights)
+    fp32 = reader_onnx_file(model_dir, digest, quantized=False)
     fresh = not fp32.is_file()
     lock = Path(model_dir).parent / f".{Path(model_dir).name}.reader-onnx.lock"
     made_once(fp32, lock, f"Telusur: mengekspor pembaca jawaban ke ONNX di {fp32} (sekali saja)…",
               lambda: export_reader(load_torch_model(), fp32))
+    target = reader_onnx_file(model_dir, digest, quantized=True) if quantized else fp32
     if quantized:
-        target = reader_onnx_file(model_dir, weights, quantized=True)
         made_once(target, lock, f"Telusur: kuantisasi int8 pembaca jawaban di {target} (sekali saja)…",
                   lambda: quantize_int8(fp32, target))
-    else:
-        target = fp32
     if fresh:  # new weights: the graphs of earlier ones go (about 600 MB a pair)
         for old in fp32.parent.glob("reader-*.onnx"):
-            if old.name.split("-")[1] != fp32.name.split("-")[1]:
+            if not old.name.startswith(f"reader-{digest}-"):
                 old.unlink(missing_ok=True)
     return target
 

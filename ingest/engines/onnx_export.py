@@ -58,15 +58,23 @@ def export_fp32(model_dir: Path, target: Path) -> None:
 
     with quiet_weight_loading():
         model = Pooled(AutoModel.from_pretrained(str(model_dir), dtype=torch.float32)).eval()
-    sample = torch.ones(2, 16, dtype=torch.long)
     axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
             "embedding": {0: "batch"}}
+    export_graph(model, target, outputs=["embedding"], axes=axes)
+
+
+def export_graph(model, target: Path, *, outputs: list[str], axes: dict) -> None:
+    """Export a torch module taking ``(input_ids, attention_mask)`` to ``target`` (legacy exporter, ``OPSET``),
+    through a temp file renamed into place."""
+    import torch
+
+    sample = torch.ones(2, 16, dtype=torch.long)
     tmp = temp_beside(target)
     try:
         with warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")
             torch.onnx.export(model, (sample, sample), str(tmp), dynamo=False, opset_version=OPSET,
-                              input_names=["input_ids", "attention_mask"], output_names=["embedding"],
+                              input_names=["input_ids", "attention_mask"], output_names=outputs,
                               dynamic_axes=axes)
         publish_file(tmp, target)
     finally:
