@@ -24,10 +24,10 @@ from search_app.search import Result
 DEPTH = 2  # results read
 SUPPORT_WEIGHT = 3.0  # reader: weight of the share of question terms in the span's sentence
 RANK_PENALTY = 3.0  # reader: score lost per rank of the passage
-MIN_SCORE = 3.0  # reader: the span score needed for a box
+MIN_SCORE = 5.0  # reader: the span score needed for a box
 SURE_SCORE = 8.0  # reader: a first passage scoring this ends the reading
 MIN_RULE_SCORE = 0.5  # rules: the share of question terms the answer's sentence must hold
-CONTEXT_CHARS = 700  # a passage is read in a window of this many characters around its best sentence (one window)
+CONTEXT_CHARS = 2000  # a longer passage is read in a window of this many characters around its best sentence
 METHODS = ("reader", "rules")
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search_app.answer import AnswerBox, answer_box, reading_window
+from search_app.answer import CONTEXT_CHARS, AnswerBox, answer_box, reading_window
 from search_app.answer_rules import rule_answer
 from search_app.answer_types import expected_type
 from search_app.reader import Reader, decode_spans, encode_windows
@@ -73,14 +73,16 @@ def test_a_decoded_span_is_always_text_of_its_context(tokenizer, contexts, seed,
 
 
 @settings(max_examples=40, deadline=None)
-@given(passage=st.lists(WORDS, min_size=1, max_size=400).map(" ".join), answer=st.sampled_from(["132", "Liwa", ""]))
+@given(passage=st.lists(WORDS, min_size=1, max_size=800).map(" ".join), answer=st.sampled_from(["132", "Liwa", ""]))
 def test_the_reading_window_is_a_slice_of_the_passage_at_its_offset(passage, answer):
     from search_app.search import Result
 
     result = Result(rank=1, score=1.0, article_id="a", passage_id="p", title="t", date=None, source="s", url="",
                     category="", passage=passage, passage_html="", answer=answer or None, position=0)
     window, offset = reading_window(result)
-    assert passage[offset:offset + len(window)] == window and len(window) <= 700
+    assert passage[offset:offset + len(window)] == window and len(window) <= CONTEXT_CHARS
+    if len(passage) <= CONTEXT_CHARS:
+        assert (window, offset) == (passage, 0)  # a passage that fits is read whole
 
 
 def test_answer_types_follow_the_question_word():

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from ingest import e5_convert
 from search_app.cli import main as cli_main
 from tests import tiny
 
@@ -18,16 +17,9 @@ QUERIES = {"q1": ("panen alpukat dan durian di kebun Wonosari", "kebun-a"),
 
 @pytest.fixture()
 def split(tmp_path, monkeypatch):
-    """A judged split in ``kecil/``; HOME and the embedding cache point into tmp (the model cache stays)."""
-    monkeypatch.setenv("TELUSUR_MODEL_CACHE", str(e5_convert.default_cache_root()))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TELUSUR_EMBED_CACHE", str(tmp_path / "embeddings.sqlite"))
-    folder = tmp_path / "kecil"
-    folder.mkdir()
-    tiny.write_jsonl(folder / "corpus.jsonl", tiny.records())
-    tiny.write_jsonl(folder / "queries.jsonl", [{"id": q, "text": text} for q, (text, _) in QUERIES.items()])
-    (folder / "qrels.tsv").write_text("".join(f"{q}\t{doc}\t1\n" for q, (_, doc) in QUERIES.items()))
-    return folder
+    """A judged split in ``kecil/`` (``tiny.judged_split``)."""
+    return tiny.judged_split(tmp_path, monkeypatch, [{"id": q, "text": text} for q, (text, _) in QUERIES.items()],
+                             {q: doc for q, (_, doc) in QUERIES.items()})
 
 
 def test_eval_reports_metrics_and_latency_and_reuses_its_index(split, tmp_path, capsys):

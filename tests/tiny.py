@@ -70,3 +70,19 @@ def client(index, embedder, **config):
     from search_app.search import Searcher
 
     return create_app({"SEARCHER": Searcher(index, embedder), "TESTING": True, **config}).test_client()
+
+
+def judged_split(tmp_path: Path, monkeypatch, queries: list[dict], judged: dict[str, str]) -> Path:
+    """The tiny corpus as a judged split in ``tmp_path/kecil/`` (``queries`` records, ``judged``: query id ->
+    article id); HOME and the embedding cache point into tmp, so its evaluation index does too (the model stays)."""
+    from ingest import e5_convert
+
+    monkeypatch.setenv("TELUSUR_MODEL_CACHE", str(e5_convert.default_cache_root()))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TELUSUR_EMBED_CACHE", str(tmp_path / "embeddings.sqlite"))
+    folder = tmp_path / "kecil"
+    folder.mkdir()
+    write_jsonl(folder / "corpus.jsonl", records())
+    write_jsonl(folder / "queries.jsonl", queries)
+    (folder / "qrels.tsv").write_text("".join(f"{q}\t{doc}\t1\n" for q, doc in judged.items()))
+    return folder

@@ -6,7 +6,8 @@ reads the first ``--depth`` results of every question of the part end to end (th
 each result: ``search_app.answer.read_candidates``), then, offline over those candidates, scores a grid of span-score
 weights (support weight, rank penalty), depths and thresholds. It prints the threshold sweep of the shipped weights
 and, per weighting, the threshold that gives the best mean F1 with coverage >= ``--coverage`` on every split, and the
-best mean F1 whose precision reaches ``--precision`` on every split.
+best mean F1 whose precision reaches ``--precision`` on every split. ``--judged`` measures the reader alone: its span
+in each question's judged passage, no search.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from pathlib import Path
 
 from search_app.answer import DEPTH, RANK_PENALTY, SUPPORT_WEIGHT, SURE_SCORE, read_candidates, span_score
 from search_app.answer_types import expected_type
-from search_app.reader import Reader
+from search_app.reader import READER_DIR, Reader
 from search_app.served import served_search
 from search_app.tools.answer_eval import PRECISE_F1, exact_match, read_answers, token_f1
 from search_app.tools.evaluate import eval_searcher, read_qrels
+from search_app.tools.reader_data import load_split, part_of
 
 THRESHOLDS = [t / 2 for t in range(-4, 29)]
 SUPPORT_WEIGHTS = (0.0, 2.0, 4.0, 6.0, 8.0)
@@ -64,6 +66,18 @@ def read_split(split: Path, part: str, reader: Reader, depth: int) -> list[list[
                               max(exact_match(span, a) for a in answers), c.result.article_id in judged))
         out.append(reads)
     return out
+
+
+def judged_passage_scores(split: Path, part: str, reader: Reader) -> dict[str, float]:
+    """The reader alone: mean F1 / EM of its best span in each question's judged passage (whole, no retrieval)."""
+    corpus, questions = load_split(split)
+    f1s, ems = [], []
+    for question in (q for q in questions if part_of(split.name, q.passage_id) == part):
+        spans = reader.read(question.text, [corpus[question.passage_id]])
+        text = spans[0].text if spans else ""
+        f1s.append(max(token_f1(text, a) for a in question.answers))
+        ems.append(max(exact_match(text, a) for a in question.answers))
+    return {"questions": len(f1s), "f1": round(sum(f1s) / len(f1s), 4), "em": round(sum(ems) / len(ems), 4)}
 
 
 def chosen(reads: list[Read], *, support_weight: float, rank_penalty: float, depth: int,
@@ -143,11 +157,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--coverage", type=float, default=0.5)
     parser.add_argument("--json", type=Path, default=None, help="write the reads here")
     parser.add_argument("--reads", type=Path, default=None, help="fit on reads written by --json (no reading)")
+    parser.add_argument("--judged", action="store_true",
+                        help="only the reader on each judged passage (F1, EM), no search, no fit")
+    parser.add_argument("--reader", type=Path, default=READER_DIR, help="the reader's weights (default: shipped)")
     args = parser.parse_args(argv)
+    if args.judged:
+        reader = Reader(args.reader)
+        for split in args.splits:
+            print(split.name, json.dumps(judged_passage_scores(split, args.part, reader)))
+        return 0
     if args.reads:
         reads = {k: [[Read(*r) for r in q] for q in v] for k, v in json.loads(args.reads.read_text()).items()}
     else:
-        reader = Reader()
+        reader = Reader(args.reader)
         reads = {split.name: read_split(split, args.part, reader, args.depth) for split in args.splits}
     if args.json:
         args.json.write_text(json.dumps({k: [[list(r.__dict__.values()) for r in q] for q in v]

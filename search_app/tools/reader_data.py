@@ -1,8 +1,9 @@
 """Reading-comprehension examples from the development splits, split by passage.
 
 Each judged question of a split (``queries.jsonl`` with ``answers``, ``qrels.tsv``, ``corpus.jsonl``) gives a positive
-example (its judged passage, the first occurrence of a gold answer in it) and a hard negative: the best BM25 passage
-of the split (Telusur's own analyzer and BM25) that is not judged and holds no gold answer. Questions are assigned
+example (its judged passage, the first occurrence of a gold answer in it) and a hard negative from a
+``NegativeSource``: here the best BM25 passage of the split (Telusur's own analyzer and BM25) that is not judged and
+holds no gold answer; ``search_negatives.py`` takes them from the served search instead. Questions are assigned
 to a part by their judged passage, so no passage is in two parts: ``validation`` (reported, never tuned on),
 ``calibration`` (thresholds and choices) and ``train``.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,8 +71,15 @@ def questions_of(directory: Path, part: str) -> list[Question]:
     return [q for q in questions if part_of(directory.name, q.passage_id) == part]
 
 
-def hard_negatives(corpus: dict[str, str], questions: list[Question]) -> dict[str, str]:
-    """Question id -> the best BM25 passage that is not its judged passage and holds none of its answers."""
+def holds_answer(text: str, question: Question) -> bool:
+    """Whether ``text`` holds one of the question's gold answers (case-insensitive)."""
+    text = text.lower()
+    return any(a.lower() in text for a in question.answers)
+
+
+def hard_negatives(directory: Path, corpus: dict[str, str], questions: list[Question]) -> dict[str, str]:
+    """Question id -> the text of the best BM25 passage that is not its judged passage and holds none of its
+    answers."""
     from ingest.analyzer import analyze, analyze_many
     from ingest.lexical import LexicalIndex
 
@@ -80,18 +88,21 @@ def hard_negatives(corpus: dict[str, str], questions: list[Question]) -> dict[st
     negatives: dict[str, str] = {}
     for question in questions:
         for passage_id, _ in lexical.search(analyze(question.text), 10):
-            text = corpus[passage_id].lower()
-            if passage_id != question.passage_id and not any(a.lower() in text for a in question.answers):
-                negatives[question.id] = passage_id
+            if passage_id != question.passage_id and not holds_answer(corpus[passage_id], question):
+                negatives[question.id] = corpus[passage_id]
                 break
     return negatives
 
 
-def examples(directory: Path, part: str, *, negatives: bool = True) -> list[Example]:
-    """Positive examples (answer found verbatim in the judged passage) and, optionally, one hard negative each."""
+NegativeSource = Callable[[Path, dict[str, str], list[Question]], dict[str, str]]
+
+
+def examples(directory: Path, part: str, *, negatives: NegativeSource | None = hard_negatives) -> list[Example]:
+    """Positive examples (answer found verbatim in the judged passage) and one hard negative per question from
+    ``negatives`` (``(split directory, corpus, questions) -> {question id: context}``; None: no negatives)."""
     corpus, questions = load_split(directory)
     questions = [q for q in questions if part_of(directory.name, q.passage_id) == part]
-    negative_of = hard_negatives(corpus, questions) if negatives else {}
+    negative_of = negatives(directory, corpus, questions) if negatives else {}
     out: list[Example] = []
     for question in questions:
         context = corpus[question.passage_id]
@@ -100,5 +111,5 @@ def examples(directory: Path, part: str, *, negatives: bool = True) -> list[Exam
             start, answer = min(found)
             out.append(Example(question.text, context, start, answer))
         if question.id in negative_of:
-            out.append(Example(question.text, corpus[negative_of[question.id]], -1, ""))
+            out.append(Example(question.text, negative_of[question.id], -1, ""))
     return out

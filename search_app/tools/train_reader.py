@@ -4,8 +4,12 @@
 
 Fine-tunes the top ``--layers`` layers of the converted multilingual-e5-small and a start/end head on the ``train``
 part of tydiqa-id-goldp and facqa-news-qa (``search_app/tools/reader_data.py``: positives from the gold answer
-spans, one BM25 hard negative per question whose target is "no answer"), in bf16 autocast, batches of similar
-length. Writes only the tensors it changed (bf16 safetensors) and ``reader.json`` (how they were made).
+spans; for a share of the questions a hard negative whose target is "no answer"), in bf16 autocast, batches of
+similar length. One run per ``--sources`` entry, the same seed, its hard negatives from BM25 (``bm25``) or from the
+served search's first results as the answer box would read them (``search``, ``search_negatives.py``); with more than
+one, the runs are kept in ``--runs`` (a finished run is reused, so an interrupted command resumes) and the shipped
+weights are their average (a uniform "model soup": same start, different negatives). Writes only the tensors
+training changed (bf16 safetensors) and ``reader.json`` (how they were made).
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ import torch
 
 from search_app.reader import CONFIG, READER_DIR, WEIGHTS
 from search_app.reader_model import ReaderModel, base_model, trained_parameter_names
-from search_app.tools.reader_data import SPLITS, Example, examples
+from search_app.tools.reader_data import SPLITS, Example, examples, hard_negatives
+from search_app.tools.search_negatives import search_negatives
+
+NEGATIVE_SOURCES = {"search": search_negatives, "bm25": hard_negatives}
 
 
 def features(tokenizer, batch: list[Example], window_tokens: int) -> dict[str, torch.Tensor]:
@@ -68,7 +75,9 @@ def batches(items: list[Example], size: int, rng: random.Random) -> list[list[Ex
 
 
 def train(data: Path, out: Path, *, layers: int, epochs: int, batch_size: int, lr: float, window_tokens: int,
-          seed: int, limit: int | None, threads: int | None, negatives: float = 0.5, log=print) -> dict:
+          seed: int, limit: int | None, threads: int | None, negatives: float = 0.5, source: str = "bm25",
+          log=print) -> dict:
+    """One run: trains and writes the reader to ``out`` (after each epoch too); returns what ``reader.json`` says."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -77,7 +86,7 @@ def train(data: Path, out: Path, *, layers: int, epochs: int, batch_size: int, l
     started = time.perf_counter()
     items: list[Example] = []
     for split in SPLITS:
-        items += examples(data / split, "train")
+        items += examples(data / split, "train", negatives=NEGATIVE_SOURCES[source])
     rng = random.Random(seed)
     items = [e for e in items if e.answer_start >= 0 or rng.random() < negatives]
     if limit:
@@ -119,7 +128,7 @@ def train(data: Path, out: Path, *, layers: int, epochs: int, batch_size: int, l
     seconds = time.perf_counter() - started
     info = {"trained_layers": layers, "epochs": epochs, "batch_size": batch_size, "lr": lr,
             "window_tokens": window_tokens, "seed": seed, "examples": len(items), "negatives": negatives,
-            "limit": limit,
+            "negative_source": source, "limit": limit,
             "training_seconds": round(seconds), "threads": torch.get_num_threads(),
             "command": "python -m search_app.tools.train_reader " + " ".join(sys.argv[1:])}
     save(model, trained, out, info)
@@ -138,6 +147,54 @@ def save(model: ReaderModel, trained: set[str], out: Path, info: dict) -> None:
     os.replace(out / (CONFIG + ".tmp"), out / CONFIG)
 
 
+def average_runs(runs: list[Path], out: Path, info: dict) -> None:
+    """The runs' tensors averaged (in fp32, written bf16) into ``out``, with ``info`` as its ``reader.json``."""
+    from safetensors.torch import load_file, save_file
+
+    states = [load_file(str(run / WEIGHTS)) for run in runs]
+    if any(set(state) != set(states[0]) for state in states):
+        raise ValueError(f"the runs in {', '.join(map(str, runs))} did not train the same tensors")
+    average = {name: (sum(state[name].float() for state in states) / len(states)).to(torch.bfloat16).contiguous()
+               for name in states[0]}
+    out.mkdir(parents=True, exist_ok=True)
+    save_file(average, str(out / (WEIGHTS + ".tmp")))
+    os.replace(out / (WEIGHTS + ".tmp"), out / WEIGHTS)
+    (out / (CONFIG + ".tmp")).write_text(json.dumps(info, indent=2) + "\n")
+    os.replace(out / (CONFIG + ".tmp"), out / CONFIG)
+
+
+def finished_run(folder: Path, settings: dict) -> dict | None:
+    """The ``reader.json`` of a finished run in ``folder`` made with ``settings``, or None."""
+    try:
+        info = json.loads((folder / CONFIG).read_text())
+    except (OSError, ValueError):
+        return None
+    done = "training_seconds" in info and (folder / WEIGHTS).is_file()
+    return info if done and all(info.get(k) == v for k, v in settings.items()) else None
+
+
+def train_soup(data: Path, out: Path, runs: Path, sources: list[str], log=print, **settings) -> dict:
+    """One run per negative source (reused when finished with the same settings), then their average in ``out``."""
+    if len(sources) == 1:
+        return train(data, out, source=sources[0], log=log, **settings)
+    infos = []
+    for source in sources:
+        folder = runs / source
+        recipe = {k: v for k, v in settings.items() if k not in ("layers", "threads")}
+        info = finished_run(folder, {**recipe, "trained_layers": settings["layers"], "negative_source": source})
+        if info is None:
+            log(f"run {source} → {folder}")
+            info = train(data, folder, source=source, log=log, **settings)
+        else:
+            log(f"run {source}: finished earlier in {folder}, reused")
+        infos.append(info)
+    soup = {"trained_layers": settings["layers"], "soup_of": infos,
+            "training_seconds": sum(i["training_seconds"] for i in infos),
+            "command": "python -m search_app.tools.train_reader " + " ".join(sys.argv[1:])}
+    average_runs([runs / source for source in sources], out, soup)
+    return soup
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m search_app.tools.train_reader", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("TELUSUR_DATA", "../shared/data")))
@@ -152,15 +209,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--negatives", type=float, default=0.5,
                         help="share of the questions whose hard negative is trained on (default 0.5)")
+    parser.add_argument("--sources", nargs="+", choices=sorted(NEGATIVE_SOURCES), default=["bm25", "search"],
+                        help="one run per source of hard negatives, averaged (default: bm25 search)")
+    parser.add_argument("--runs", type=Path, default=Path.home() / ".cache" / "telusur" / "reader-runs",
+                        help="where the runs of a soup are kept (default ~/.cache/telusur/reader-runs)")
     args = parser.parse_args(argv)
     for split in SPLITS:
         if not (args.data / split / "qrels.tsv").is_file():
             print(f"error: {args.data / split}: no development split there (set --data or TELUSUR_DATA)",
                   file=sys.stderr)
             return 2
-    info = train(args.data, args.out, layers=args.layers, epochs=args.epochs, batch_size=args.batch_size,
-                 lr=args.lr, window_tokens=args.window, seed=args.seed, limit=args.limit, threads=args.threads,
-                 negatives=args.negatives)
+    info = train_soup(args.data, args.out, args.runs, args.sources, layers=args.layers, epochs=args.epochs,
+                      batch_size=args.batch_size, lr=args.lr, window_tokens=args.window, seed=args.seed,
+                      limit=args.limit, threads=args.threads, negatives=args.negatives)
     print(json.dumps(info))
     return 0
 
