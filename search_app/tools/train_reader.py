@@ -136,11 +136,16 @@ def train(data: Path, out: Path, *, layers: int, epochs: int, batch_size: int, l
 
 
 def save(model: ReaderModel, trained: set[str], out: Path, info: dict) -> None:
-    """The changed tensors as bf16 safetensors and ``reader.json`` (written atomically)."""
+    """The changed tensors as bf16 safetensors and ``reader.json``."""
+    state = {n: t.detach().to(torch.bfloat16).contiguous() for n, t in model.state_dict().items() if n in trained}
+    write_reader(out, state, info)
+
+
+def write_reader(out: Path, state: dict[str, torch.Tensor], info: dict) -> None:
+    """``state`` as ``out/reader.safetensors`` and ``info`` as ``out/reader.json``, each written atomically."""
     from safetensors.torch import save_file
 
     out.mkdir(parents=True, exist_ok=True)
-    state = {n: t.detach().to(torch.bfloat16).contiguous() for n, t in model.state_dict().items() if n in trained}
     save_file(state, str(out / (WEIGHTS + ".tmp")))
     os.replace(out / (WEIGHTS + ".tmp"), out / WEIGHTS)
     (out / (CONFIG + ".tmp")).write_text(json.dumps(info, indent=2) + "\n")
@@ -149,18 +154,14 @@ def save(model: ReaderModel, trained: set[str], out: Path, info: dict) -> None:
 
 def average_runs(runs: list[Path], out: Path, info: dict) -> None:
     """The runs' tensors averaged (in fp32, written bf16) into ``out``, with ``info`` as its ``reader.json``."""
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
 
     states = [load_file(str(run / WEIGHTS)) for run in runs]
     if any(set(state) != set(states[0]) for state in states):
         raise ValueError(f"the runs in {', '.join(map(str, runs))} did not train the same tensors")
     average = {name: (sum(state[name].float() for state in states) / len(states)).to(torch.bfloat16).contiguous()
                for name in states[0]}
-    out.mkdir(parents=True, exist_ok=True)
-    save_file(average, str(out / (WEIGHTS + ".tmp")))
-    os.replace(out / (WEIGHTS + ".tmp"), out / WEIGHTS)
-    (out / (CONFIG + ".tmp")).write_text(json.dumps(info, indent=2) + "\n")
-    os.replace(out / (CONFIG + ".tmp"), out / CONFIG)
+    write_reader(out, average, info)
 
 
 def finished_run(folder: Path, settings: dict) -> dict | None:
